@@ -1,0 +1,49 @@
+// The `berth` command. Each subcommand lives in commands/<name>.ts and exports
+// run(argv): Promise<number>. Loaded lazily so `berth validate` never pays for the UI server.
+import { toErrorShape } from '../../shared/errors.js';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
+  validate: { summary: 'check truss config.yaml files and print a summary or positioned errors', load: () => import('./commands/validate.js') },
+  plan: { summary: 'print the local run plan and the equivalent docker run command', load: () => import('./commands/plan.js') },
+  gpus: { summary: 'list NVIDIA GPUs and whether containers can use them', load: () => import('./commands/gpus.js') },
+  run: { summary: 'run a truss in the terminal: pull, build, start, probe, serve, stream logs', load: () => import('./commands/run.js') },
+  serve: { summary: 'serve the Berth UI and API over HTTP/WebSocket', load: () => import('./commands/serve.js') },
+  secrets: { summary: 'set, list, delete and import secrets', load: () => import('./commands/secrets.js') },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+  return `usage: berth <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'berth <command> --help' for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`berth: unknown command '${name}'.\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await cmd.load();
+    return await mod.run(rest);
+  } catch (err) {
+    const e = toErrorShape(err);
+    console.error(`berth ${name}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}`);
+    if (process.env.BERTH_DEBUG) console.error(err);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);
