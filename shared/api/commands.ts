@@ -1,0 +1,124 @@
+// The command half of the contract: name -> zod input schema + phantom output type.
+// Both transports (Electron IPC, HTTP) and the renderer derive everything from this map,
+// so a command added here is bound and exposed everywhere without further edits.
+import { z } from 'zod';
+import type { DeploymentSummary } from '../deployment.js';
+import type { GpuReport } from '../gpu.js';
+import type { ProbeResult } from '../deployment.js';
+import type {
+  AppInfo,
+  BerthSettings,
+  DeploymentDetail,
+  EngineStatus,
+  ExampleInfo,
+  GatewayInfo,
+  LogPage,
+  Ok,
+  RecentEntry,
+  SaveConfigResult,
+  SecretEntry,
+  SecretImportResult,
+  ValidateResult,
+} from './types.js';
+
+/** The output type rides along as a phantom: `output` is never read at runtime. */
+function command<O>() {
+  return <I extends z.ZodType>(input: I): { input: I; output: O } => ({ input, output: undefined as unknown as O });
+}
+
+const empty = z.object({}).strict().optional();
+const id = z.string().min(1, 'deployment id is required');
+const path = z.string().min(1, 'a path to a truss directory or config.yaml is required');
+// Secret names end up as file names under /secrets: keep them to a safe charset.
+const secretName = z
+  .string()
+  .min(1, 'secret name is required')
+  .max(200)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'secret names may use letters, digits, "_", "-" and "." only');
+
+export const settingsPatchSchema = z
+  .object({
+    keepRunningOnQuit: z.boolean(),
+    gatewayHost: z.enum(['127.0.0.1', '0.0.0.0']),
+    gatewayRequireKey: z.boolean(),
+    probePeriodMs: z.number().int().min(1000).max(600_000),
+    hfCacheVolume: z.string().min(1).nullable(),
+    logBufferLines: z.number().int().min(100).max(1_000_000),
+    theme: z.enum(['system', 'light', 'dark']),
+  })
+  .partial()
+  .strict();
+
+export const commands = {
+  'app.info': command<AppInfo>()(empty),
+  'engine.status': command<EngineStatus>()(empty),
+  'gpus.report': command<GpuReport>()(z.object({ refresh: z.boolean().optional() }).strict().optional()),
+
+  'deployments.list': command<DeploymentSummary[]>()(empty),
+  /** Loads a config (dir or file). Config errors come back in summary.errors, not as a failure. */
+  'deployments.open': command<DeploymentSummary>()(z.object({ path }).strict()),
+  /** Validates editor text without saving: positioned issues plus the plan it would give. */
+  'deployments.validateText': command<ValidateResult>()(
+    z.object({ text: z.string().max(1_000_000), path: z.string().optional() }).strict(),
+  ),
+  /** Writes config text to disk (the file must be an opened config) and reloads it. */
+  'deployments.saveConfig': command<SaveConfigResult>()(
+    z.object({ path, text: z.string().max(1_000_000) }).strict(),
+  ),
+  /** Forgets a deployment; stops its container first unless keepRunning. */
+  'deployments.close': command<Ok>()(z.object({ id, keepRunning: z.boolean().optional() }).strict()),
+  'deployments.start': command<DeploymentSummary>()(
+    z.object({ id, cpuOnly: z.boolean().optional(), repull: z.boolean().optional() }).strict(),
+  ),
+  'deployments.stop': command<DeploymentSummary>()(z.object({ id }).strict()),
+  'deployments.restart': command<DeploymentSummary>()(z.object({ id }).strict()),
+  'deployments.get': command<DeploymentDetail>()(z.object({ id }).strict()),
+
+  'logs.tail': command<LogPage>()(z.object({ id, n: z.number().int().min(1).max(100_000).optional() }).strict()),
+  'logs.since': command<LogPage>()(
+    z.object({ id, seq: z.number().int().min(0), limit: z.number().int().min(1).max(100_000).optional() }).strict(),
+  ),
+  'probes.history': command<ProbeResult[]>()(z.object({ id, limit: z.number().int().min(1).max(10_000).optional() }).strict()),
+
+  'examples.list': command<ExampleInfo[]>()(empty),
+  'recent.list': command<RecentEntry[]>()(empty),
+
+  'secrets.list': command<SecretEntry[]>()(empty),
+  'secrets.set': command<Ok>()(z.object({ name: secretName, value: z.string().min(1, 'secret value is empty').max(1_000_000) }).strict()),
+  'secrets.delete': command<Ok>()(z.object({ name: secretName }).strict()),
+  /**
+   * Imports secrets: from Truss's ~/.truss/config.yaml (source 'truss'), from a file
+   * (source 'file', .env or YAML/JSON map), or from pasted text (source 'text').
+   */
+  'secrets.import': command<SecretImportResult>()(
+    z.discriminatedUnion('source', [
+      z.object({ source: z.literal('truss'), path: z.string().optional(), overwrite: z.boolean().optional() }).strict(),
+      z.object({ source: z.literal('file'), path, overwrite: z.boolean().optional() }).strict(),
+      z.object({ source: z.literal('text'), text: z.string().max(1_000_000), overwrite: z.boolean().optional() }).strict(),
+    ]),
+  ),
+
+  'settings.get': command<BerthSettings>()(empty),
+  'settings.update': command<BerthSettings>()(z.object({ patch: settingsPatchSchema }).strict()),
+
+  'gateway.info': command<GatewayInfo>()(empty),
+  /** Creates (or replaces) the gateway API key; the value is returned this once only. */
+  'gateway.generateKey': command<{ key: string }>()(empty),
+
+  /** Native file-open dialog (desktop app only; over HTTP it fails with BAD_REQUEST). */
+  'dialog.openConfig': command<{ path: string | null }>()(empty),
+} as const;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+/** What a caller passes (optional inputs may be omitted). */
+export type CommandInput<K extends CommandName> = z.input<Commands[K]['input']>;
+/** What the implementation receives after validation. */
+export type CommandParsed<K extends CommandName> = z.output<Commands[K]['input']>;
+export type CommandOutput<K extends CommandName> = Commands[K]['output'];
+
+export const COMMAND_NAMES = Object.keys(commands) as CommandName[];
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.prototype.hasOwnProperty.call(commands, name);
+}

@@ -1,0 +1,147 @@
+// Data shapes that cross the API (IPC and HTTP/WS) and are not already in shared/*.ts.
+// Plain JSON only: every value must survive structured clone and JSON.stringify.
+import type { DeploymentSummary, DeploymentState, GatewayMetrics, LogLine, ProbeResult, PullProgress, TimelineEvent } from '../deployment.js';
+import type { RunPlan } from '../plan.js';
+
+/** A positioned problem in a config file (same shape as shared/truss ConfigIssue). */
+export interface ApiConfigIssue {
+  file: string;
+  line: number;
+  col: number;
+  severity: 'error' | 'warning';
+  message: string;
+  hint?: string;
+  /** Dotted config path, e.g. "docker_server.server_port"; empty for syntax errors. */
+  path: string | Array<string | number>;
+}
+
+/** The Docker engine as Berth sees it. */
+export interface EngineStatus {
+  up: boolean;
+  /** Why it is down (or a note while up, e.g. "no NVIDIA runtime"). */
+  reason?: string;
+  hint?: string;
+  /** Where Berth connects: unix socket path, tcp url or npipe. */
+  host?: string;
+  version?: string;
+  apiVersion?: string;
+  checkedAt: number;
+}
+
+export interface ValidateResult {
+  issues: ApiConfigIssue[];
+  /** The run plan the text would produce, when it has no errors. */
+  plan: RunPlan | null;
+  dockerRun: string | null;
+}
+
+export interface SaveConfigResult {
+  summary: DeploymentSummary;
+  issues: ApiConfigIssue[];
+}
+
+/** Build output while a derived image is built. */
+export interface BuildProgress {
+  step: number;
+  steps: number;
+  message: string;
+  /** Last build output line (secrets never appear: build secrets are files, not args). */
+  line?: string;
+}
+
+export type DeploymentProgress = { kind: 'pull'; pull: PullProgress } | { kind: 'build'; build: BuildProgress };
+
+/** Everything the deployment page shows. */
+export interface DeploymentDetail {
+  summary: DeploymentSummary;
+  plan: RunPlan | null;
+  /** Equivalent `docker run ...` command (secret values never included). */
+  dockerRun: string | null;
+  timeline: TimelineEvent[];
+  probes: ProbeResult[];
+  metrics: GatewayMetrics | null;
+  progress: DeploymentProgress | null;
+  configText: string;
+  issues: ApiConfigIssue[];
+  /** Secrets the config declares and whether each has a value in the store. */
+  secrets: Array<{ name: string; present: boolean }>;
+}
+
+export interface LogPage {
+  lines: LogLine[];
+  /** Highest seq known to the buffer (pass to logs.since to continue). */
+  lastSeq: number;
+  /** Lines that were older than the buffer keeps and so are missing before lines[0]. */
+  dropped: number;
+}
+
+export interface ExampleInfo {
+  /** Folder name under resources/examples. */
+  name: string;
+  /** Absolute path to its config.yaml (pass to deployments.open). */
+  path: string;
+  modelName: string;
+  description: string;
+  accelerator: string | null;
+}
+
+export interface RecentEntry {
+  path: string;
+  modelName: string | null;
+  openedAt: number;
+  /** False when the file is gone. */
+  exists: boolean;
+}
+
+export interface SecretEntry {
+  name: string;
+  /** Open deployments whose config declares this secret. */
+  usedBy: string[];
+}
+
+export interface SecretImportResult {
+  imported: string[];
+  skipped: Array<{ name: string; reason: string }>;
+}
+
+/** User settings. Every field has a default; settings.update merges a partial. */
+export interface BerthSettings {
+  /** Leave containers running when Berth quits (they are re-adopted on next start). */
+  keepRunningOnQuit: boolean;
+  /** Address model gateways bind: loopback only, or all interfaces (then a key is required). */
+  gatewayHost: '127.0.0.1' | '0.0.0.0';
+  /** Require the gateway API key even on loopback. */
+  gatewayRequireKey: boolean;
+  /** Probe period after startup, ms. */
+  probePeriodMs: number;
+  /** Docker volume mounted as the Hugging Face cache (null: none). */
+  hfCacheVolume: string | null;
+  /** Log lines kept in memory per deployment. */
+  logBufferLines: number;
+  theme: 'system' | 'light' | 'dark';
+}
+
+export interface GatewayInfo {
+  /** Host the gateways bind. */
+  host: string;
+  requireKey: boolean;
+  /** An API key exists (its value is only ever shown once, by gateway.generateKey). */
+  keyConfigured: boolean;
+  /** Per open deployment: its local gateway URL when it has one. */
+  deployments: Array<{ id: string; url: string | null; routes: string[] }>;
+}
+
+export interface AppInfo {
+  version: string;
+  transport: 'ipc' | 'http';
+  /** Native dialogs exist (desktop app only). */
+  canOpenDialog: boolean;
+  dataDir: string;
+  platform: string;
+}
+
+export interface Ok {
+  ok: true;
+}
+
+export type { DeploymentState, DeploymentSummary };
