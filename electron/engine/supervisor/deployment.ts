@@ -1,0 +1,570 @@
+// One loaded config and its container over time: the lifecycle flow (plan, secrets, pull,
+// build, start, probe), crash handling with back-off, liveness restarts, re-adoption and
+// stop. Every state change goes through the state machine and is mirrored to the gateway
+// gate, so traffic only flows while the deployment is ready.
+import { EventEmitter } from 'node:events';
+import type { RunPlan } from '../../../shared/plan.js';
+import type { DeploymentState, DeploymentStateName, DeploymentSummary, ProbeResult, TimelineEvent, GatewayMetrics } from '../../../shared/deployment.js';
+import type { ApiConfigIssue, DeploymentProgress } from '../../../shared/api/types.js';
+import { BerthError, toErrorShape } from '../../../shared/errors.js';
+import { DeploymentStateMachine, RUNNING_STATES, type TransitionExtras } from './state-machine.js';
+import { CrashBackoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { describeExit } from './exit-reason.js';
+import { ProbeLoop, type ProbeFn } from './probe-loop.js';
+import type { ContainerEvent, ContainerFacts, ContainerRef, DeploymentEnv, GatewayPort } from './ports.js';
+
+export interface DeploymentOptions {
+  id: string;
+  configPath: string;
+  env: DeploymentEnv;
+  backoff?: BackoffOptions;
+  probeHistoryLimit?: number;
+  timelineLimit?: number;
+  /** Overrides plan.probes.periodMs (settings.probePeriodMs). */
+  probePeriodMs?: number;
+  stopTimeoutS?: number;
+  probe?: ProbeFn;
+}
+
+export interface StartOptions {
+  cpuOnly?: boolean;
+  repull?: boolean;
+}
+
+export interface DeploymentEvents {
+  state: [DeploymentState];
+  timeline: [TimelineEvent];
+  probe: [ProbeResult];
+  progress: [DeploymentProgress];
+  metrics: [GatewayMetrics];
+}
+
+const LAST_LINES = 5;
+
+export class Deployment extends EventEmitter<DeploymentEvents> {
+  readonly id: string;
+  readonly configPath: string;
+  private readonly env: DeploymentEnv;
+  private readonly sm: DeploymentStateMachine;
+  private readonly backoff: CrashBackoff;
+  private readonly probes: ProbeResult[] = [];
+  private plan_: RunPlan | null = null;
+  private issues_: ApiConfigIssue[] = [];
+  private configText_ = '';
+  private modelName_ = '';
+  private imageDigest: string | undefined;
+  private container: ContainerRef | null = null;
+  private gateway: GatewayPort | null = null;
+  private gpuIds: string[] = [];
+  private secretValues: Record<string, string> = {};
+  private probeLoop: ProbeLoop | null = null;
+  private stopLogs: (() => void) | null = null;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private resetTimer: NodeJS.Timeout | null = null;
+  /** Bumped by stop()/start(): async steps of an older run check it and give up. */
+  private generation = 0;
+  /** Set while Berth itself stops/restarts the container, so its die event is not a crash. */
+  private expectingExit = false;
+  private oomSeen = false;
+  private handlingExit = false;
+  private restartCount = 0;
+  private progress_: DeploymentProgress | null = null;
+  private lastOptions: StartOptions = {};
+  private engineDown = false;
+
+  constructor(private readonly o: DeploymentOptions) {
+    super();
+    this.id = o.id;
+    this.configPath = o.configPath;
+    this.env = o.env;
+    this.sm = new DeploymentStateMachine(o.timelineLimit ?? 200);
+    this.backoff = new CrashBackoff(o.backoff ?? DEFAULT_BACKOFF);
+  }
+
+  get state(): DeploymentState {
+    return this.sm.state;
+  }
+  get plan(): RunPlan | null {
+    return this.plan_;
+  }
+  get issues(): ApiConfigIssue[] {
+    return this.issues_;
+  }
+  get configText(): string {
+    return this.configText_;
+  }
+  get containerId(): string | null {
+    return this.container?.id ?? null;
+  }
+  get progress(): DeploymentProgress | null {
+    return this.progress_;
+  }
+  get gatewayUrl(): string | null {
+    return this.gateway?.url ?? null;
+  }
+  timeline(): TimelineEvent[] {
+    return this.sm.timeline();
+  }
+  probeHistory(limit?: number): ProbeResult[] {
+    return limit ? this.probes.slice(-limit) : this.probes.slice();
+  }
+
+  summary(): DeploymentSummary {
+    const p = this.plan_;
+    return {
+      id: this.id,
+      modelName: this.modelName_ || p?.modelName || this.id,
+      configPath: this.configPath,
+      state: this.sm.state,
+      gpuDeviceIds: this.gpuIds.slice(),
+      gatewayUrl: this.gateway?.url ?? null,
+      containerId: this.container?.id ?? null,
+      image: p?.runImage ?? p?.image ?? '',
+      ...(this.imageDigest ? { imageDigest: this.imageDigest } : {}),
+      errors: this.issues_.map((i) => ({ file: i.file, line: i.line, col: i.col, message: i.message, severity: i.severity, ...(i.hint ? { hint: i.hint } : {}) })),
+    };
+  }
+
+  /** Loads and plans the config without starting anything (to show errors and the plan). */
+  async load(opts: StartOptions = {}): Promise<RunPlan | null> {
+    const prepared = await this.env.prepare(this.configPath, { cpuOnly: !!opts.cpuOnly, gpuIds: this.gpuIds.length ? this.gpuIds : null });
+    this.plan_ = prepared.plan;
+    this.issues_ = prepared.issues;
+    this.configText_ = prepared.configText;
+    this.modelName_ = prepared.modelName;
+    return prepared.plan;
+  }
+
+  // ---- transitions -------------------------------------------------------------------
+
+  private go(to: DeploymentStateName, reason: string, extras: TransitionExtras = {}): void {
+    if (this.sm.name === to) {
+      this.sm.update({ reason, ...extras });
+      this.emit('state', this.sm.state);
+      this.syncGate();
+      return;
+    }
+    const ev = this.sm.transition(to, reason, { restartCount: this.restartCount, ...extras });
+    this.env.log.system(`[${to}] ${reason}`);
+    this.emit('timeline', ev);
+    this.emit('state', this.sm.state);
+    this.syncGate();
+    if (to === 'ready') {
+      this.backoff.onReady(Date.now());
+      this.armBackoffReset();
+    } else if (to !== 'not_ready') {
+      this.backoff.onNotReady();
+    }
+  }
+
+  private syncGate(): void {
+    const s = this.sm.state;
+    this.gateway?.setGate({ ready: s.name === 'ready', state: s.name, reason: s.reason });
+  }
+
+  private armBackoffReset(): void {
+    if (this.resetTimer) clearTimeout(this.resetTimer);
+    const ms = (this.o.backoff ?? DEFAULT_BACKOFF).resetAfterMs;
+    this.resetTimer = setTimeout(() => this.backoff.maybeReset(Date.now()), ms + 10);
+    this.resetTimer.unref?.();
+  }
+
+  private fail(err: unknown, gen: number): void {
+    if (gen !== this.generation) return;
+    const e = toErrorShape(err);
+    const reason = e.hint ? `${e.message} (${e.hint})` : e.message;
+    this.teardownRuntime();
+    void this.removeContainer().finally(() => {
+      if (gen !== this.generation) return;
+      this.releaseGpus();
+      if (this.sm.canGo('failed')) this.go('failed', reason);
+    });
+  }
+
+  // ---- start ---------------------------------------------------------------------------
+
+  /**
+   * Runs the whole flow. Resolves when the deployment has left the preparing states
+   * (waiting for startup, or failed); readiness is reported through `state` events.
+   */
+  async start(opts: StartOptions = {}, adopt?: ContainerFacts): Promise<void> {
+    if (RUNNING_STATES.has(this.sm.name) || this.sm.name === 'pulling' || this.sm.name === 'building' || this.sm.name === 'stopping') return;
+    this.lastOptions = opts;
+    const gen = ++this.generation;
+    this.backoff.reset();
+    this.restartCount = 0;
+    this.probes.length = 0;
+    try {
+      if (this.sm.name === 'failed' || this.sm.name === 'stopped') this.go('idle', 'starting again');
+      // Plan once to learn how many GPUs it asks for, then again with the held ids.
+      let plan = await this.load(opts);
+      if (gen !== this.generation) return;
+      if (!plan) {
+        const first = this.issues_.find((i) => i.severity === 'error');
+        throw new BerthError(
+          'CONFIG_INVALID',
+          first ? `${first.file}:${first.line}:${first.col}: ${first.message}` : 'the config has errors',
+          first?.hint ?? 'fix the config errors shown for this file, then start again',
+        );
+      }
+      if (plan.gpu && plan.gpu.count > 0) {
+        this.gpuIds = this.env.gpus.acquire(this.id, plan.gpu.count, { accelerator: plan.gpu.accelerator, prefer: adopt?.gpuDeviceIds });
+        plan = await this.load(opts);
+        if (gen !== this.generation) return;
+        if (!plan) throw new BerthError('CONFIG_INVALID', 'the config could not be planned with the assigned GPUs', 'check `berth gpus`, then start again');
+      }
+      if (!this.gateway) {
+        this.gateway = await this.env.openGateway(plan);
+        this.gateway.onMetrics?.((m) => this.emit('metrics', m));
+        if (gen !== this.generation) return;
+      }
+      if (adopt && adopt.labels && adopt.running) {
+        await this.adopt(adopt, plan, gen);
+        return;
+      }
+      // Secrets first: a missing one is a clear failure before anything is pulled or created.
+      this.secretValues = await this.env.resolveSecrets(plan);
+      if (gen !== this.generation) return;
+      this.go('pulling', `pulling ${plan.image}${opts.repull ? ' (re-pull requested)' : ''}`, { progress: 0 });
+      const img = await this.env.ensureImage(plan, {
+        repull: !!opts.repull,
+        onProgress: (p) => {
+          if (gen !== this.generation) return;
+          this.progress_ = { kind: 'pull', pull: p };
+          this.sm.update({ progress: p.fraction });
+          this.emit('progress', this.progress_);
+        },
+      });
+      if (gen !== this.generation) return;
+      this.imageDigest = img.digest;
+      if (plan.build) {
+        this.go('building', `building ${plan.build.tag} (${plan.build.steps.length} steps)`, { progress: 0 });
+        await this.env.buildImage(plan, {
+          secretValues: this.secretValues,
+          onProgress: (b) => {
+            if (gen !== this.generation) return;
+            this.progress_ = { kind: 'build', build: b };
+            this.sm.update({ progress: b.steps ? b.step / b.steps : undefined });
+            this.emit('progress', this.progress_);
+          },
+          onLine: (line) => this.env.log.system(`[build] ${line}`),
+        });
+        if (gen !== this.generation) return;
+      }
+      this.progress_ = null;
+      const digest = img.digest ? ` (${img.digest.slice(0, 19)})` : '';
+      this.go('starting', `creating container from ${plan.runImage}${img.pulled ? '' : ' (cached)'}${digest}`);
+      this.container = await this.env.createContainer(plan, { secretValues: this.secretValues });
+      if (gen !== this.generation) return void (await this.removeContainer());
+      this.gateway.setUpstream({ host: '127.0.0.1', port: this.container.hostPort });
+      this.stopLogs = this.env.followLogs(this.container.id);
+      await this.container.start();
+      if (gen !== this.generation) return;
+      this.go('waiting_for_startup', `container ${this.container.name} started; waiting for ${plan.probes.readinessPath} to answer`);
+      this.startProbes(false);
+    } catch (err) {
+      this.fail(err, gen);
+    }
+  }
+
+  private async adopt(facts: ContainerFacts, plan: RunPlan, gen: number): Promise<void> {
+    this.container = this.env.attachContainer(facts);
+    if (!facts.hostPort) throw new BerthError('CONTAINER_FAILED', `container ${facts.name} has no published port`, 'stop it and start the deployment again');
+    this.gateway?.setUpstream({ host: '127.0.0.1', port: facts.hostPort });
+    this.stopLogs = this.env.followLogs(facts.id);
+    if (gen !== this.generation) return;
+    this.go('waiting_for_startup', `re-adopted running container ${facts.name} (${facts.id.slice(0, 12)}); checking ${plan.probes.readinessPath}`);
+    this.startProbes(false);
+  }
+
+  private startProbes(alreadyStarted: boolean): void {
+    const plan = this.plan_;
+    const c = this.container;
+    if (!plan || !c) return;
+    this.probeLoop?.stop();
+    const probes = { ...plan.probes, ...(this.o.probePeriodMs ? { periodMs: this.o.probePeriodMs } : {}) };
+    const gen = this.generation;
+    const loop = new ProbeLoop({
+      probes,
+      port: c.hostPort,
+      alreadyStarted,
+      probe: this.o.probe,
+      onResult: (r) => {
+        this.probes.push(r);
+        const limit = this.o.probeHistoryLimit ?? 500;
+        if (this.probes.length > limit) this.probes.splice(0, this.probes.length - limit);
+        this.emit('probe', r);
+      },
+      onDecision: (d) => {
+        if (gen !== this.generation || this.probeLoop !== loop) return;
+        switch (d.kind) {
+          case 'started':
+            this.go('ready', `readiness ${probes.readinessPath} answered 200 after ${(d.afterMs / 1000).toFixed(1)} s`);
+            break;
+          case 'stop_traffic':
+            this.go('not_ready', d.reason);
+            break;
+          case 'resume_traffic':
+            if (this.sm.name === 'not_ready') this.go('ready', d.reason);
+            break;
+          case 'startup_failed':
+            this.fail(new BerthError('CONTAINER_FAILED', d.reason), gen);
+            break;
+          case 'restart':
+            void this.restartContainer(d.reason, gen);
+            break;
+        }
+      },
+    });
+    this.probeLoop = loop;
+    loop.start();
+  }
+
+  private teardownRuntime(): void {
+    this.probeLoop?.stop();
+    this.probeLoop = null;
+    this.stopLogs?.();
+    this.stopLogs = null;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    if (this.resetTimer) clearTimeout(this.resetTimer);
+    this.resetTimer = null;
+  }
+
+  /** Liveness restart: stop and start the same container (same id, same secrets dir). */
+  private async restartContainer(reason: string, gen: number): Promise<void> {
+    const c = this.container;
+    if (!c || gen !== this.generation) return;
+    this.probeLoop?.stop();
+    this.probeLoop = null;
+    this.restartCount++;
+    this.go('restarting', reason, { restartCount: this.restartCount });
+    this.expectingExit = true;
+    try {
+      await c.stop(this.o.stopTimeoutS ?? 5);
+      if (gen !== this.generation) return;
+      await this.startAgain(c, gen, 'container restarted');
+    } catch (err) {
+      this.fail(err, gen);
+    } finally {
+      this.expectingExit = false;
+    }
+  }
+
+  private async startAgain(c: ContainerRef, gen: number, why: string): Promise<void> {
+    this.expectingExit = false;
+    this.oomSeen = false;
+    this.stopLogs?.();
+    this.stopLogs = this.env.followLogs(c.id);
+    await c.start();
+    if (gen !== this.generation) return;
+    this.go('starting', why);
+    this.go('waiting_for_startup', `waiting for ${this.plan_?.probes.readinessPath ?? 'readiness'} to answer`);
+    this.startProbes(false);
+  }
+
+  // ---- engine events -------------------------------------------------------------------
+
+  /** Engine events for this deployment's container (the Supervisor routes them by id). */
+  onContainerEvent(ev: ContainerEvent): void {
+    if (!this.container || ev.containerId !== this.container.id) return;
+    if (ev.action === 'oom') {
+      this.oomSeen = true;
+      return;
+    }
+    if (ev.action !== 'die') return;
+    if (this.expectingExit || !RUNNING_STATES.has(this.sm.name) || this.sm.name === 'restarting' || this.sm.name === 'crash_loop') return;
+    void this.handleExit(ev.exitCode ?? null, this.generation);
+  }
+
+  /** A probe or poll noticed the container is gone without an event (event stream gap). */
+  async checkContainer(): Promise<void> {
+    const c = this.container;
+    if (!c || this.expectingExit || this.engineDown || !RUNNING_STATES.has(this.sm.name) || this.sm.name === 'restarting' || this.sm.name === 'crash_loop') return;
+    const facts = await this.env.inspectContainer(c.id).catch(() => undefined);
+    if (facts === undefined || this.expectingExit) return;
+    if (facts === null) {
+      this.container = null;
+      void this.handleGone(this.generation);
+    } else if (!facts.running) {
+      void this.handleExit(facts.exitCode, this.generation);
+    }
+  }
+
+  private async handleExit(exitCode: number | null, gen: number): Promise<void> {
+    if (this.handlingExit) return;
+    this.handlingExit = true;
+    try {
+      this.probeLoop?.stop();
+      this.probeLoop = null;
+      const c = this.container;
+      if (!c) return;
+      const facts = await this.env.inspectContainer(c.id).catch(() => null);
+      if (gen !== this.generation) return;
+      if (!facts) return void (await this.handleGone(gen));
+      const reason = describeExit({
+        exitCode: facts.exitCode ?? exitCode,
+        oomKilled: facts.oomKilled || this.oomSeen,
+        lastLogLines: this.env.log.lastLines(LAST_LINES),
+      });
+      const delay = this.backoff.onCrash(Date.now());
+      this.restartCount++;
+      if (delay === 0) {
+        this.go('restarting', `${reason}: restarting`, { restartCount: this.restartCount });
+        await this.startAgain(c, gen, 'container restarted after exit');
+      } else {
+        const at = Date.now() + delay;
+        this.go('crash_loop', `${reason}; crashed ${this.backoff.count} times: next restart in ${Math.round(delay / 100) / 10} s`, {
+          nextRestartAt: at,
+          restartCount: this.restartCount,
+        });
+        this.restartTimer = setTimeout(() => {
+          this.restartTimer = null;
+          if (gen !== this.generation || this.sm.name !== 'crash_loop') return;
+          this.go('restarting', `back-off of ${Math.round(delay / 100) / 10} s over: restarting`);
+          this.startAgain(c, gen, 'container restarted after back-off').catch((err) => this.fail(err, gen));
+        }, delay);
+      }
+    } catch (err) {
+      this.fail(err, gen);
+    } finally {
+      this.handlingExit = false;
+    }
+  }
+
+  /** The container was removed from outside: create a fresh one. */
+  private async handleGone(gen: number): Promise<void> {
+    this.teardownRuntime();
+    this.container = null;
+    const plan = this.plan_;
+    if (!plan || gen !== this.generation) return;
+    this.restartCount++;
+    this.go('restarting', 'the container was removed outside Berth: creating a new one', { restartCount: this.restartCount });
+    try {
+      this.container = await this.env.createContainer(plan, { secretValues: this.secretValues });
+      if (gen !== this.generation) return void (await this.removeContainer());
+      this.gateway?.setUpstream({ host: '127.0.0.1', port: this.container.hostPort });
+      await this.startAgain(this.container, gen, `container ${this.container.name} created`);
+    } catch (err) {
+      this.fail(err, gen);
+    }
+  }
+
+  // ---- engine availability ------------------------------------------------------------
+
+  onEngineDown(reason: string): void {
+    if (this.engineDown) return;
+    this.engineDown = true;
+    this.teardownRuntime();
+    const s = this.sm.name;
+    const text = `Docker engine unavailable: ${reason}; waiting for it to come back`;
+    if (s === 'pulling' || s === 'building') {
+      this.generation++;
+      this.go('failed', text);
+      this.resumeAfterEngine = true;
+    } else if (RUNNING_STATES.has(s)) {
+      this.go('not_ready', text);
+      this.resumeAfterEngine = true;
+    }
+  }
+  private resumeAfterEngine = false;
+
+  /** The engine is back: re-adopt the container when it still runs, else start it again. */
+  async onEngineUp(): Promise<void> {
+    if (!this.engineDown) return;
+    this.engineDown = false;
+    if (!this.resumeAfterEngine) return;
+    this.resumeAfterEngine = false;
+    const gen = this.generation;
+    const c = this.container;
+    if (this.sm.name === 'failed' || !c) {
+      this.container = null;
+      await this.start(this.lastOptions);
+      return;
+    }
+    const facts = await this.env.inspectContainer(c.id).catch(() => null);
+    if (gen !== this.generation) return;
+    try {
+      if (!facts) return void (await this.handleGone(gen));
+      if (facts.running) {
+        if (facts.hostPort && facts.hostPort !== c.hostPort) this.container = this.env.attachContainer(facts);
+        this.gateway?.setUpstream({ host: '127.0.0.1', port: this.container!.hostPort });
+        this.stopLogs = this.env.followLogs(c.id);
+        this.go('waiting_for_startup', 'Docker engine is back: container still running, re-checking readiness');
+        this.startProbes(false);
+      } else {
+        this.restartCount++;
+        this.go('restarting', `Docker engine is back: ${describeExit({ exitCode: facts.exitCode, oomKilled: facts.oomKilled })}; restarting`, { restartCount: this.restartCount });
+        await this.startAgain(c, gen, 'container restarted after engine came back');
+      }
+    } catch (err) {
+      this.fail(err, gen);
+    }
+  }
+
+  // ---- stop / restart --------------------------------------------------------------------
+
+  private async removeContainer(): Promise<void> {
+    const c = this.container;
+    this.container = null;
+    if (!c) return;
+    this.expectingExit = true;
+    try {
+      await c.stop(this.o.stopTimeoutS ?? 5).catch(() => undefined);
+      await c.remove();
+    } finally {
+      this.expectingExit = false;
+    }
+  }
+
+  private releaseGpus(): void {
+    if (this.gpuIds.length) this.env.gpus.release(this.id);
+    this.gpuIds = [];
+  }
+
+  /** Stops and removes the container and its secrets dir, releases GPUs, closes the gateway. */
+  async stop(reason = 'stopped by user'): Promise<void> {
+    this.generation++;
+    this.teardownRuntime();
+    const s = this.sm.name;
+    if (s === 'idle' || s === 'stopped') {
+      await this.closeGateway();
+      return;
+    }
+    if (this.sm.canGo('stopping')) this.go('stopping', reason);
+    this.gateway?.setUpstream(null);
+    let error: unknown = null;
+    try {
+      await this.removeContainer();
+    } catch (err) {
+      error = err;
+    }
+    this.releaseGpus();
+    this.secretValues = {};
+    this.progress_ = null;
+    await this.closeGateway();
+    if (error) {
+      const e = toErrorShape(error);
+      this.go('failed', `could not remove the container: ${e.message}`);
+    } else if (this.sm.canGo('stopped')) this.go('stopped', reason);
+  }
+
+  /** Leaves the container running (keep-running-on-quit): only Berth's side is torn down. */
+  async detach(): Promise<void> {
+    this.generation++;
+    this.teardownRuntime();
+    this.container = null;
+    await this.closeGateway();
+  }
+
+  private async closeGateway(): Promise<void> {
+    const g = this.gateway;
+    this.gateway = null;
+    if (g) await g.close().catch(() => undefined);
+  }
+
+  async restart(): Promise<void> {
+    await this.stop('restart requested');
+    await this.start(this.lastOptions);
+  }
+}

@@ -1,0 +1,105 @@
+// What a Deployment needs from the rest of the engine, as narrow interfaces. The real
+// wiring (default-env.ts) adapts the docker/gateway/gpu/secrets/store modules to these;
+// unit tests pass small fakes. Keeping them narrow is what lets the lifecycle logic be
+// tested without a GPU or an engine.
+import type { RunPlan } from '../../../shared/plan.js';
+import type { PullProgress, GatewayMetrics } from '../../../shared/deployment.js';
+import type { ApiConfigIssue, BuildProgress } from '../../../shared/api/types.js';
+import type { DeploymentStateName } from '../../../shared/deployment.js';
+
+export interface PreparedPlan {
+  plan: RunPlan | null;
+  issues: ApiConfigIssue[];
+  configText: string;
+  modelName: string;
+}
+
+export interface PrepareOptions {
+  cpuOnly: boolean;
+  /** GPU device ids this deployment holds in the ledger (planning assigns them to the container). */
+  gpuIds: string[] | null;
+}
+
+export interface ContainerRef {
+  id: string;
+  name: string;
+  hostPort: number;
+  secretsDir: string | null;
+  start(): Promise<void>;
+  stop(timeoutS?: number): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export interface ContainerFacts {
+  id: string;
+  name: string;
+  running: boolean;
+  exitCode: number | null;
+  oomKilled: boolean;
+  labels: Record<string, string>;
+  hostPort: number | null;
+  gpuDeviceIds: string[];
+  secretsDir: string | null;
+}
+
+export interface GatewayGate {
+  ready: boolean;
+  state: DeploymentStateName;
+  reason: string;
+}
+
+export interface GatewayPort {
+  url: string;
+  port: number;
+  setUpstream(u: { host: string; port: number } | null): void;
+  setGate(g: GatewayGate): void;
+  close(): Promise<void>;
+  onMetrics?(fn: (m: GatewayMetrics) => void): void;
+}
+
+export interface LogSink {
+  /** Lines Berth itself writes into the deployment log (transitions, build output). */
+  system(text: string): void;
+  /** The last n lines the container printed, for crash reasons. */
+  lastLines(n: number): string[];
+}
+
+export interface ImageResult {
+  id: string;
+  digest?: string;
+  pulled: boolean;
+}
+
+export interface GpuLedgerPort {
+  /** Reserves `count` GPUs for the deployment (preferring `prefer`); throws BerthError when not enough free. */
+  acquire(deploymentId: string, count: number, opts: { accelerator: string | null; prefer?: string[] }): string[];
+  release(deploymentId: string): void;
+}
+
+export interface DeploymentEnv {
+  prepare(configPath: string, opts: PrepareOptions): Promise<PreparedPlan>;
+  gpus: GpuLedgerPort;
+  /** Secret values for plan.secrets; throws BerthError SECRET_MISSING naming the missing ones. */
+  resolveSecrets(plan: RunPlan): Promise<Record<string, string>>;
+  ensureImage(plan: RunPlan, opts: { repull: boolean; onProgress: (p: PullProgress) => void }): Promise<ImageResult>;
+  buildImage(plan: RunPlan, opts: { secretValues: Record<string, string>; onProgress: (p: BuildProgress) => void; onLine: (line: string) => void }): Promise<void>;
+  createContainer(plan: RunPlan, opts: { secretValues: Record<string, string> }): Promise<ContainerRef>;
+  /** A handle for an existing container (re-adoption). */
+  attachContainer(facts: ContainerFacts): ContainerRef;
+  inspectContainer(id: string): Promise<ContainerFacts | null>;
+  /** Follows the container's output into the deployment log; returns a stopper. */
+  followLogs(containerId: string): () => void;
+  log: LogSink;
+  openGateway(plan: RunPlan): Promise<GatewayPort>;
+  /** Removes a leftover secrets dir (containers' own are removed by ContainerRef.remove). */
+  removeSecretsDir(dir: string): Promise<void>;
+}
+
+/** Docker engine event, reduced to what the lifecycle uses. */
+export interface ContainerEvent {
+  action: 'die' | 'oom' | 'start' | 'kill' | 'stop' | 'destroy';
+  containerId: string;
+  time: number;
+  exitCode?: number;
+  signal?: string;
+}
