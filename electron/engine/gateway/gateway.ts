@@ -1,0 +1,424 @@
+// The per-deployment local gateway: Baseten routes on a local port, gated on the
+// deployment's readiness, with the model's predict_concurrency enforced in front of it.
+//
+// Both predict and sync routes take a concurrency slot: both reach the model server, and
+// predict_concurrency on Baseten limits requests to the replica whatever route they came
+// by. A WebSocket session holds a slot for its whole life (as on Baseten, where
+// predict_concurrency caps concurrent WebSocket connections).
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { BerthError } from '../../../shared/errors.js';
+import type { DeploymentStateName } from '../../../shared/deployment.js';
+import type { GatewayMetrics } from '../../../shared/deployment.js';
+import type { TransportKind } from '../../../shared/plan.js';
+import { isLoopbackHost, KeyChecker } from './auth.js';
+import { Limiter } from './limiter.js';
+import { GatewayMetricsRecorder } from './metrics.js';
+import { relay, type RelayHooks, type RelayTarget } from './proxy.js';
+import { sendJson } from './respond.js';
+import { matchRoute, routeList, type RouteOptions } from './routes.js';
+import { rejectUpgrade, relayUpgrade } from './websocket.js';
+
+export interface GatewayOptions {
+  deploymentId: string;
+  /** Interface to bind. Anything but loopback requires `apiKey`. */
+  host?: string;
+  /** 0 picks a free port; callers pass the port remembered for this deployment. */
+  port?: number;
+  predictEndpoint: string;
+  transport: TransportKind;
+  predictConcurrency: number;
+  /** Requests allowed to wait for a slot; beyond it the answer is 429 at once. */
+  queueLimit?: number;
+  /** How long a request may wait for a slot before 429. */
+  queueTimeoutMs?: number;
+  maxBodyBytes?: number;
+  apiKey: string | null;
+  requireKey: boolean;
+}
+
+export interface GatewayGate {
+  ready: boolean;
+  state: DeploymentStateName | string;
+  reason: string;
+}
+
+export interface GatewayUpstream {
+  host: string;
+  port: number;
+}
+
+export const DEFAULT_QUEUE_LIMIT = 256;
+// Generation requests can hold a slot for minutes; two minutes of queueing is long enough
+// to ride out a busy spell and short enough that a stuck client hears back.
+export const DEFAULT_QUEUE_TIMEOUT_MS = 120_000;
+export const DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024;
+const METRICS_INTERVAL_MS = 1000;
+
+export class Gateway extends EventEmitter {
+  readonly deploymentId: string;
+  readonly host: string;
+  private readonly requestedPort: number;
+  private readonly maxBodyBytes: number;
+  private readonly keys: KeyChecker;
+  private readonly requireKey: boolean;
+  private readonly routeOpts: RouteOptions;
+  private readonly limiter: Limiter;
+  private readonly predictConcurrency: number;
+  private readonly metrics = new GatewayMetricsRecorder();
+  private readonly server: http.Server;
+  private readonly hooks: RelayHooks;
+  private target: RelayTarget | null = null;
+  private gate: GatewayGate = { ready: false, state: 'idle', reason: 'The deployment has not started.' };
+  private boundPort: number | null = null;
+  private metricsTimer: NodeJS.Timeout | null = null;
+  private lastEmit = 0;
+  private closing = false;
+
+  constructor(opts: GatewayOptions) {
+    super();
+    this.deploymentId = opts.deploymentId;
+    this.host = opts.host ?? '127.0.0.1';
+    this.requestedPort = opts.port ?? 0;
+    if (!isLoopbackHost(this.host) && !opts.apiKey) {
+      throw new BerthError(
+        'BAD_REQUEST',
+        `The gateway for ${opts.deploymentId} would listen on ${this.host}, reachable from other machines, without an API key.`,
+        'Set a gateway API key in Settings before binding beyond 127.0.0.1, or bind to 127.0.0.1.',
+      );
+    }
+    if (opts.requireKey && !opts.apiKey) {
+      throw new BerthError('BAD_REQUEST', 'The gateway is set to require an API key but none is configured.', 'Set a gateway API key in Settings, or turn off "require key".');
+    }
+    if (!opts.predictEndpoint.startsWith('/')) {
+      throw new BerthError('CONFIG_INVALID', `predict_endpoint "${opts.predictEndpoint}" is not a path.`, 'Set docker_server.predict_endpoint to a path starting with "/", e.g. /v1/chat/completions.');
+    }
+    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.keys = new KeyChecker(opts.apiKey);
+    // Beyond loopback a key is always required.
+    this.requireKey = opts.requireKey || !isLoopbackHost(this.host);
+    this.routeOpts = { predictEndpoint: opts.predictEndpoint, transport: opts.transport };
+    this.predictConcurrency = Math.max(1, opts.predictConcurrency | 0);
+    this.limiter = new Limiter(this.predictConcurrency, opts.queueLimit ?? DEFAULT_QUEUE_LIMIT, opts.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS);
+    const keys = this.keys;
+    const metrics = this.metrics;
+    this.hooks = {
+      newRequestId: randomUUID,
+      isGatewayKey: keys.hasKey ? (v: string) => keys.matches(v) : null,
+      onResponseHeaders: (startedAt: number) => metrics.ttfb.add(performance.now() - startedAt),
+      onTokens: (n: number) => {
+        metrics.addTokens(n, Date.now());
+        this.touch();
+      },
+    };
+    this.server = http.createServer(
+      {
+        noDelay: true,
+        keepAlive: true,
+        // Streams and uploads of 100 MiB can take long: no overall request deadline.
+        requestTimeout: 0,
+        headersTimeout: 60_000,
+      },
+      (req, res) => this.onRequest(req, res),
+    );
+    this.server.keepAliveTimeout = 65_000;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.server.on('clientError', (_err, socket: Duplex) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  /** The gateway's base URL once listening. */
+  get url(): string | null {
+    if (this.boundPort === null) return null;
+    const h = this.host.includes(':') && !this.host.startsWith('[') ? `[${this.host}]` : this.host;
+    return `http://${h}:${this.boundPort}`;
+  }
+
+  get port(): number | null {
+    return this.boundPort;
+  }
+
+  /** The routes this gateway serves (for the UI). */
+  routes(): string[] {
+    return routeList(this.routeOpts);
+  }
+
+  listen(): Promise<{ port: number }> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        this.server.off('listening', onListening);
+        if (err.code === 'EADDRINUSE') {
+          reject(
+            new BerthError(
+              'PORT_IN_USE',
+              `Port ${this.requestedPort} on ${this.host} is already in use, so the gateway for ${this.deploymentId} cannot listen there.`,
+              'Stop the program using that port, or choose another gateway port for this deployment in Berth.',
+            ),
+          );
+        } else if (err.code === 'EACCES') {
+          reject(new BerthError('PORT_IN_USE', `Berth may not listen on port ${this.requestedPort}.`, 'Choose a port above 1023 for the gateway.'));
+        } else if (err.code === 'EADDRNOTAVAIL') {
+          reject(new BerthError('BAD_REQUEST', `${this.host} is not an address of this machine.`, 'Bind the gateway to 127.0.0.1 or to one of this machine\'s addresses.'));
+        } else {
+          reject(new BerthError('INTERNAL', `The gateway could not listen: ${err.message}`, 'Try another port or restart Berth.'));
+        }
+      };
+      const onListening = () => {
+        this.server.off('error', onError);
+        const addr = this.server.address();
+        this.boundPort = typeof addr === 'object' && addr ? addr.port : this.requestedPort;
+        resolve({ port: this.boundPort });
+      };
+      this.server.once('error', onError);
+      this.server.once('listening', onListening);
+      this.server.listen(this.requestedPort, this.host);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.limiter.drain();
+    if (this.metricsTimer) clearTimeout(this.metricsTimer);
+    this.metricsTimer = null;
+    const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    this.target?.agent.destroy();
+    if (this.server.listening) await done;
+    this.boundPort = null;
+  }
+
+  /** Points the gateway at the model server's published port, or at nothing. */
+  setUpstream(upstream: GatewayUpstream | null): void {
+    const old = this.target;
+    if (upstream && old && old.host === upstream.host && old.port === upstream.port) return;
+    if (upstream) {
+      this.target = {
+        agent: new http.Agent({
+          keepAlive: true,
+          // Queueing happens in the limiter; the agent must never add a second queue.
+          maxSockets: this.predictConcurrency + 16,
+          maxFreeSockets: this.predictConcurrency + 16,
+          scheduling: 'lifo',
+          noDelay: true,
+        } as http.AgentOptions),
+        host: upstream.host,
+        port: upstream.port,
+        hostHeader: `${upstream.host.includes(':') ? `[${upstream.host}]` : upstream.host}:${upstream.port}`,
+        maxBodyBytes: this.maxBodyBytes,
+      };
+    } else this.target = null;
+    // Idle keep-alive sockets to the old server are useless; in-flight ones finish.
+    if (old) for (const list of Object.values(old.agent.freeSockets)) for (const s of list ?? []) s.destroy();
+  }
+
+  setGate(gate: GatewayGate): void {
+    this.gate = { ready: gate.ready, state: gate.state, reason: gate.reason };
+  }
+
+  metricsSnapshot(): GatewayMetrics {
+    return this.metrics.snapshot(Date.now(), this.limiter.inFlight, this.limiter.queueDepth);
+  }
+
+  // ---- request path -------------------------------------------------------------------
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const startedAt = performance.now();
+    res.on('close', () => this.onResponseClose(res, startedAt));
+    this.touch();
+
+    if (this.requireKey && !this.keys.matches(req.headers.authorization)) {
+      sendJson(res, 401, null, {
+        error: 'This Berth gateway requires an API key.',
+        hint: 'Send the header "Authorization: Api-Key <key>" (or "Bearer <key>") with the gateway key from Berth\'s Settings.',
+      });
+      return;
+    }
+    const route = matchRoute(req.url ?? '/', this.routeOpts);
+    if (route.kind === 'error') {
+      sendJson(res, route.status, null, route.status === 404 ? { error: route.error, hint: route.hint, routes: this.routes() } : { error: route.error, hint: route.hint });
+      return;
+    }
+    if (route.kind === 'websocket') {
+      sendJson(res, 400, null, { error: 'This route expects a WebSocket upgrade.', hint: 'Connect with a WebSocket client (ws://.../environments/production/websocket).' });
+      return;
+    }
+    if (!this.gateOpen(res)) return;
+    const cl = req.headers['content-length'];
+    if (cl !== undefined && Number(cl) > this.maxBodyBytes) {
+      sendJson(res, 413, null, { error: `The request body (${cl} bytes) is larger than the ${Math.round(this.maxBodyBytes / 1048576)} MiB limit.`, hint: 'Send a smaller body, or pass large inputs by URL.' }, true);
+      return;
+    }
+    const path = route.target;
+    if (this.limiter.tryAcquire()) {
+      (res as SlotResponse).berthSlot = true;
+      relay(req, res, path, this.target!, this.hooks, startedAt);
+      return;
+    }
+    const waiter = this.limiter.enqueue((ok) => {
+      res.off('close', onGone);
+      if (!ok) {
+        this.tooBusy(res, this.closing);
+        return;
+      }
+      if (res.destroyed) {
+        // 'close' already ran, so nothing else will free this slot.
+        this.limiter.release();
+        return;
+      }
+      (res as SlotResponse).berthSlot = true;
+      if (!this.gateOpen(res)) return;
+      relay(req, res, path, this.target!, this.hooks, startedAt);
+    });
+    if (waiter === null) {
+      this.tooBusy(res, false);
+      return;
+    }
+    const onGone = () => this.limiter.cancel(waiter);
+    res.on('close', onGone);
+    this.touch();
+  }
+
+  private onResponseClose(res: ServerResponse, startedAt: number): void {
+    const r = res as SlotResponse;
+    if (r.berthSlot) {
+      r.berthSlot = false;
+      this.limiter.release();
+    }
+    // A client that left before any answer is counted like nginx's 499.
+    this.metrics.countStatus(res.headersSent ? res.statusCode : 499);
+    this.metrics.latency.add(performance.now() - startedAt);
+    this.touch();
+  }
+
+  /** 503 while the model is not ready or has no upstream; true when traffic may pass. */
+  private gateOpen(res: ServerResponse): boolean {
+    if (this.gate.ready && this.target !== null && !this.closing) return true;
+    const state = this.closing ? 'stopping' : this.gate.state;
+    const reason = this.closing ? 'The gateway is shutting down.' : this.target === null && this.gate.ready ? 'The model server is not reachable yet.' : this.gate.reason;
+    sendJson(
+      res,
+      503,
+      null,
+      {
+        error: `The model is not ready (${state}).`,
+        state,
+        reason,
+        hint: 'Wait until Berth shows the deployment as Ready, then retry; the Retry-After header says when.',
+      },
+      false,
+      { 'retry-after': '5' },
+    );
+    return false;
+  }
+
+  private tooBusy(res: ServerResponse, closing: boolean): void {
+    if (closing) {
+      sendJson(res, 503, null, { error: 'The gateway is shutting down.', state: 'stopping', reason: 'The deployment is stopping.', hint: 'Start the deployment again in Berth.' }, false, { 'retry-after': '5' });
+      return;
+    }
+    sendJson(
+      res,
+      429,
+      null,
+      {
+        error: `The model is busy: ${this.limiter.inFlight} requests in flight (predict_concurrency) and ${this.limiter.queueDepth} waiting.`,
+        hint: 'Retry after the Retry-After delay, send fewer requests at once, or raise runtime.predict_concurrency if the server can take more.',
+      },
+      false,
+      { 'retry-after': '1' },
+    );
+  }
+
+  // ---- websocket ----------------------------------------------------------------------
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.touch();
+    socket.on('error', () => socket.destroy());
+    if (this.requireKey && !this.keys.matches(req.headers.authorization)) {
+      this.rejectWs(socket, 401, 'Unauthorized', {
+        error: 'This Berth gateway requires an API key.',
+        hint: 'Send the header "Authorization: Api-Key <key>" with the WebSocket handshake.',
+      });
+      return;
+    }
+    const route = matchRoute(req.url ?? '/', this.routeOpts);
+    if (route.kind === 'error') {
+      this.rejectWs(socket, route.status, route.status === 404 ? 'Not Found' : route.status === 501 ? 'Not Implemented' : 'Bad Request', route.status === 404 ? { error: route.error, hint: route.hint, routes: this.routes() } : { error: route.error, hint: route.hint });
+      return;
+    }
+    if (route.kind !== 'websocket') {
+      this.rejectWs(socket, 400, 'Bad Request', { error: 'Upgrades are only served on the websocket route.', hint: 'Connect to /environments/production/websocket.' });
+      return;
+    }
+    if (!this.wsGateOpen(socket)) return;
+    const start = () => {
+      const t = this.target!;
+      const counted = { done: false };
+      relayUpgrade(req, socket, head, route.target, t, {
+        newRequestId: randomUUID,
+        isGatewayKey: this.hooks.isGatewayKey,
+        onClose: () => {
+          if (counted.done) return;
+          counted.done = true;
+          this.limiter.release();
+          this.metrics.countStatus(101);
+          this.touch();
+        },
+      });
+    };
+    if (this.limiter.tryAcquire()) return start();
+    const waiter = this.limiter.enqueue((ok) => {
+      socket.off('close', onGone);
+      if (!ok) {
+        this.rejectWs(socket, this.closing ? 503 : 429, this.closing ? 'Service Unavailable' : 'Too Many Requests', { error: 'The model is busy: all WebSocket slots (predict_concurrency) are taken.', hint: 'Retry later or raise runtime.predict_concurrency.' }, { 'retry-after': '1' });
+        return;
+      }
+      if (socket.destroyed || !this.wsGateOpen(socket)) {
+        this.limiter.release();
+        return;
+      }
+      start();
+    });
+    if (waiter === null) {
+      this.rejectWs(socket, 429, 'Too Many Requests', { error: 'The model is busy: all WebSocket slots (predict_concurrency) are taken and the queue is full.', hint: 'Retry later or raise runtime.predict_concurrency.' }, { 'retry-after': '1' });
+      return;
+    }
+    const onGone = () => this.limiter.cancel(waiter);
+    socket.on('close', onGone);
+  }
+
+  private wsGateOpen(socket: Duplex): boolean {
+    if (this.gate.ready && this.target !== null && !this.closing) return true;
+    this.rejectWs(socket, 503, 'Service Unavailable', { error: `The model is not ready (${this.gate.state}).`, state: this.gate.state, reason: this.gate.reason, hint: 'Wait until Berth shows the deployment as Ready, then reconnect.' }, { 'retry-after': '5' });
+    return false;
+  }
+
+  private rejectWs(socket: Duplex, status: number, reason: string, body: object, extra?: Record<string, string>): void {
+    this.metrics.countStatus(status);
+    rejectUpgrade(socket, status, reason, null, body, extra);
+  }
+
+  // ---- metrics ------------------------------------------------------------------------
+
+  /** Schedules a metrics event; at most one per second, and only while traffic flows. */
+  private touch(): void {
+    if (this.metricsTimer !== null || this.closing) return;
+    const wait = Math.max(0, this.lastEmit + METRICS_INTERVAL_MS - Date.now());
+    this.metricsTimer = setTimeout(() => {
+      this.metricsTimer = null;
+      this.lastEmit = Date.now();
+      this.emit('metrics', this.metricsSnapshot());
+    }, wait);
+    this.metricsTimer.unref();
+  }
+}
+
+interface SlotResponse extends ServerResponse {
+  berthSlot?: boolean;
+}
