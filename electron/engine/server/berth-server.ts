@@ -1,0 +1,213 @@
+// HTTP + WebSocket transport of the API contract (used by `berth serve`):
+//   POST /api/<command>   JSON in, ApiResponse JSON out (4xx/5xx carry a BerthErrorShape)
+//   GET  /api/events      WebSocket pushing every contract event
+//   GET  /*               the built UI (dist/renderer), index.html fallback
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { BerthErrorShape } from '../../../shared/errors.js';
+import { HTTP_PREFIX, WS_PATH, type ApiResponse, type HelloMessage } from '../../../shared/api/index.js';
+import type { EventBus } from '../service/event-bus.js';
+import { hostAllowed, keyFrom, keyMatches, originAllowed } from './auth.js';
+import { httpStatusFor } from './http-status.js';
+import { createStaticHandler } from './static-files.js';
+import { DEFAULT_WS_LIMITS, WsClient, type WsClientLimits } from './ws-client.js';
+
+export interface CommandTarget {
+  handle(name: string, input: unknown): Promise<ApiResponse<unknown>>;
+  readonly events: EventBus;
+}
+
+export interface BerthServerOptions {
+  service: CommandTarget;
+  host: string;
+  port: number;
+  /** Built UI folder; null serves the API only. */
+  staticDir: string | null;
+  /** Required for every /api call and the WebSocket when set. */
+  apiKey: string | null;
+  version: string;
+  maxBodyBytes?: number;
+  wsLimits?: WsClientLimits;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  host: string;
+  server: Server;
+  clients(): WsClient[];
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), 'x-content-type-options': 'nosniff' });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, error: BerthErrorShape): void {
+  sendJson(res, status, { ok: false, error } satisfies ApiResponse<never>);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(Object.assign(new Error('too large'), { tooLarge: true }));
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const UNAUTHORIZED: BerthErrorShape = {
+  code: 'BAD_REQUEST',
+  message: 'This Berth server requires an API key.',
+  hint: "Send it in the 'x-berth-key' header (or 'Authorization: Bearer KEY'; for the WebSocket '?key=KEY'). It was printed when 'berth serve' started.",
+};
+
+export async function startBerthServer(opts: BerthServerOptions): Promise<RunningServer> {
+  const loopbackOnly = LOOPBACK.has(opts.host);
+  const maxBody = opts.maxBodyBytes ?? 2 * 1024 * 1024;
+  const serveStatic = opts.staticDir ? createStaticHandler(opts.staticDir) : null;
+  const clients = new Set<WsClient>();
+
+  const authorized = (req: IncomingMessage, url: URL, ws: boolean) => !opts.apiKey || keyMatches(keyFrom(req, url, ws), opts.apiKey);
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      sendError(res, 405, { code: 'BAD_REQUEST', message: `Use POST for ${HTTP_PREFIX}${name}.`, hint: 'Commands are POST requests with a JSON body.' });
+      return;
+    }
+    // application/json forces a CORS preflight from other origins, which is never granted.
+    const ct = (req.headers['content-type'] ?? '').toLowerCase();
+    let raw: string;
+    try {
+      raw = await readBody(req, maxBody);
+    } catch (err) {
+      if ((err as { tooLarge?: boolean }).tooLarge) sendError(res, 413, { code: 'BAD_REQUEST', message: `Request body is over ${maxBody} bytes.`, hint: 'Send less: configs and secrets are far smaller than this.' });
+      else res.destroy();
+      return;
+    }
+    if (raw.trim() && !ct.startsWith('application/json')) {
+      sendError(res, 415, { code: 'BAD_REQUEST', message: "Request body must be JSON with 'content-type: application/json'.", hint: "Add the header 'content-type: application/json'." });
+      return;
+    }
+    let input: unknown;
+    if (raw.trim()) {
+      try {
+        input = JSON.parse(raw);
+      } catch (err) {
+        sendError(res, 400, { code: 'BAD_REQUEST', message: `Request body is not valid JSON: ${(err as Error).message}.`, hint: 'Send a JSON object, e.g. {"id":"..."}.' });
+        return;
+      }
+    }
+    const reply = await opts.service.handle(name, input);
+    if (reply.ok) sendJson(res, 200, reply);
+    else sendError(res, httpStatusFor(reply.error.code), reply.error);
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://berth.local');
+    if (!hostAllowed(req, loopbackOnly)) {
+      sendError(res, 421, { code: 'BAD_REQUEST', message: `Host '${req.headers.host ?? ''}' is not served here.`, hint: 'Open Berth as http://127.0.0.1:PORT or http://localhost:PORT.' });
+      return;
+    }
+    if (url.pathname.startsWith(HTTP_PREFIX) || url.pathname === '/api') {
+      if (!originAllowed(req)) {
+        sendError(res, 403, { code: 'BAD_REQUEST', message: 'Cross-origin requests to the Berth API are refused.', hint: 'Use the Berth UI served by this server.' });
+        return;
+      }
+      if (!authorized(req, url, false)) {
+        sendError(res, 401, UNAUTHORIZED);
+        return;
+      }
+      const name = url.pathname.slice(HTTP_PREFIX.length);
+      handleApi(req, res, name).catch(() => {
+        if (!res.headersSent) sendError(res, 500, { code: 'INTERNAL', message: 'The request failed unexpectedly.', hint: 'Retry; if it persists, run with BERTH_DEBUG=1 and report the output.' });
+        else res.destroy();
+      });
+      return;
+    }
+    if (!serveStatic) {
+      sendError(res, 404, { code: 'NOT_FOUND', message: `Nothing at ${url.pathname}.`, hint: `The API lives under ${HTTP_PREFIX}.` });
+      return;
+    }
+    serveStatic(req, res, url.pathname).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://berth.local');
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${text}\n`);
+    };
+    if (url.pathname !== WS_PATH) return refuse(404, 'Not Found');
+    if (!hostAllowed(req, loopbackOnly) || !originAllowed(req)) return refuse(403, 'Forbidden');
+    if (!authorized(req, url, true)) return refuse(401, 'Unauthorized: API key required (?key=)');
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      const client = new WsClient(ws, opts.wsLimits ?? DEFAULT_WS_LIMITS);
+      clients.add(client);
+      const hello: HelloMessage = { type: 'hello', version: opts.version };
+      ws.send(JSON.stringify(hello));
+      const unsub = opts.service.events.subscribe((channel, payload) => client.send(channel, payload));
+      ws.on('close', () => {
+        unsub();
+        client.close();
+        clients.delete(client);
+      });
+      ws.on('error', () => ws.terminate());
+      // Clients do not send anything meaningful yet; pings are answered by ws itself.
+      ws.on('message', () => {});
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(opts.port, opts.host);
+  });
+  const addr = server.address() as AddressInfo;
+  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${shownHost}:${addr.port}/`,
+    port: addr.port,
+    host: opts.host,
+    server,
+    clients: () => [...clients],
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of clients) {
+          c.close();
+          c.socket.terminate();
+        }
+        wss.close();
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
