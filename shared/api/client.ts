@@ -2,7 +2,8 @@
 // plus a generic `call`. Both transports build it with buildApiClient from two primitives,
 // so every command in the map exists on the client without hand-written glue.
 import type { BerthErrorShape } from '../errors.js';
-import { COMMAND_NAMES, type CommandInput, type CommandName, type CommandOutput } from './commands.js';
+import type { CommandInput, CommandName, CommandOutput } from './commands.js';
+import { COMMAND_NAMES } from './names.js';
 import type { EventChannel, EventHandler } from './events.js';
 import { isErrorShape, type ApiResponse } from './transport.js';
 

@@ -117,8 +117,4 @@ export type CommandInput<K extends CommandName> = z.input<Commands[K]['input']>;
 export type CommandParsed<K extends CommandName> = z.output<Commands[K]['input']>;
 export type CommandOutput<K extends CommandName> = Commands[K]['output'];
 
-export const COMMAND_NAMES = Object.keys(commands) as CommandName[];
-
-export function isCommandName(name: string): name is CommandName {
-  return Object.prototype.hasOwnProperty.call(commands, name);
-}
+export { COMMAND_NAMES, isCommandName } from './names.js';
