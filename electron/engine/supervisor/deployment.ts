@@ -256,10 +256,11 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
       this.go('starting', `creating container from ${plan.runImage}${img.pulled ? '' : ' (cached)'}${digest}`);
       this.container = await this.env.createContainer(plan, { secretValues: this.secretValues });
       if (gen !== this.generation) return void (await this.removeContainer());
-      this.gateway.setUpstream({ host: '127.0.0.1', port: this.container.hostPort });
       this.stopLogs = this.env.followLogs(this.container.id);
       await this.container.start();
       if (gen !== this.generation) return;
+      // Read after start: an ephemeral host port is only known once the container runs.
+      this.gateway.setUpstream({ host: '127.0.0.1', port: this.container.hostPort });
       this.go('waiting_for_startup', `container ${this.container.name} started; waiting for ${plan.probes.readinessPath} to answer`);
       this.startProbes(false);
     } catch (err) {
@@ -358,6 +359,7 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     this.stopLogs = this.env.followLogs(c.id);
     await c.start();
     if (gen !== this.generation) return;
+    this.gateway?.setUpstream({ host: '127.0.0.1', port: c.hostPort });
     this.go('starting', why);
     this.go('waiting_for_startup', `waiting for ${this.plan_?.probes.readinessPath ?? 'readiness'} to answer`);
     this.startProbes(false);
@@ -443,7 +445,6 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     try {
       this.container = await this.env.createContainer(plan, { secretValues: this.secretValues });
       if (gen !== this.generation) return void (await this.removeContainer());
-      this.gateway?.setUpstream({ host: '127.0.0.1', port: this.container.hostPort });
       await this.startAgain(this.container, gen, `container ${this.container.name} created`);
     } catch (err) {
       this.fail(err, gen);

@@ -1,0 +1,119 @@
+import { describe, it, expect, afterEach } from 'vitest';
+import { Deployment } from '../../../electron/engine/supervisor/deployment.js';
+import type { DeploymentStateName } from '../../../shared/deployment.js';
+import { FakeEnv, testPlan } from './fake-env.js';
+
+const live: Deployment[] = [];
+afterEach(async () => {
+  await Promise.all(live.splice(0).map((d) => d.stop()));
+});
+
+function make(env: FakeEnv) {
+  const d = new Deployment({ id: 'dep-1', configPath: '/x/config.yaml', env: env.env(), backoff: { baseMs: 100, capMs: 400, resetAfterMs: 60_000 } });
+  env.events = (ev) => d.onContainerEvent(ev);
+  live.push(d);
+  return d;
+}
+
+function waitFor(d: Deployment, name: DeploymentStateName, ms = 5000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (d.state.name === name) return resolve(Date.now());
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${name}; now ${d.state.name}: ${d.state.reason}`)), ms);
+    const on = (s: { name: string }) => {
+      if (s.name === name) {
+        clearTimeout(t);
+        d.off('state', on);
+        resolve(Date.now());
+      }
+    };
+    d.on('state', on);
+  });
+}
+
+describe('Deployment lifecycle (fake container, real HTTP probes)', () => {
+  it('slow startup reaches ready within 250 ms of the first 200, gate opens', async () => {
+    const env = new FakeEnv(testPlan(), { ready: (ms) => (ms > 400 ? 200 : 503), live: () => 200 });
+    const d = make(env);
+    await d.start();
+    const readyAt = await waitFor(d, 'ready');
+    expect(env.firstOkAt).toBeGreaterThan(0);
+    expect(readyAt - env.firstOkAt).toBeLessThan(250);
+    expect(d.timeline().map((e) => e.state)).toEqual(['idle', 'pulling', 'starting', 'waiting_for_startup', 'ready']);
+    expect(env.gates.at(-1)).toMatchObject({ ready: true, state: 'ready' });
+    expect(env.upstreams.at(-1)).toEqual({ host: '127.0.0.1', port: env.port });
+    const startup = d.probeHistory().filter((p) => p.kind === 'startup');
+    expect(startup.at(-1)!.ok).toBe(true);
+    expect(startup.some((p) => p.status === 503)).toBe(true);
+  });
+
+  it('startup threshold exceeded -> failed with the reason, container removed', async () => {
+    const env = new FakeEnv(testPlan({ probes: { ...testPlan().probes, startupThresholdS: 0.5 } }), { ready: () => 503, live: () => 200 });
+    const d = make(env);
+    await d.start();
+    await waitFor(d, 'failed');
+    expect(d.state.reason).toMatch(/did not succeed within 0.5 s \(last answer: HTTP 503\)/);
+    expect(env.removed).toBe(1);
+    expect(env.gates.at(-1)!.ready).toBe(false);
+  });
+
+  it('missing secret fails before any container is created', async () => {
+    const env = new FakeEnv(testPlan({ secrets: ['hf_token'] }), { ready: () => 200, live: () => 200 });
+    env.secretsMissing = ['hf_token'];
+    const d = make(env);
+    await d.start();
+    await waitFor(d, 'failed');
+    expect(d.state.reason).toMatch(/hf_token.*berth secrets set/);
+    expect(env.starts).toBe(0);
+  });
+
+  it('flapping readiness stops then resumes traffic', async () => {
+    let bad = false;
+    const env = new FakeEnv(testPlan(), { ready: () => (bad ? 503 : 200), live: () => 200 });
+    const d = make(env);
+    await d.start();
+    await waitFor(d, 'ready');
+    bad = true;
+    await waitFor(d, 'not_ready');
+    expect(env.gates.at(-1)).toMatchObject({ ready: false, state: 'not_ready' });
+    expect(d.state.reason).toMatch(/readiness \/health failed for .* \(HTTP 503\): traffic stopped/);
+    bad = false;
+    await waitFor(d, 'ready');
+    expect(env.gates.at(-1)!.ready).toBe(true);
+  });
+
+  it('hanging liveness restarts the same container', async () => {
+    let hang = false;
+    const env = new FakeEnv(testPlan(), { ready: () => 200, live: () => (hang ? 'hang' : 200) });
+    const d = make(env);
+    await d.start();
+    await waitFor(d, 'ready');
+    hang = true;
+    await waitFor(d, 'restarting');
+    expect(d.state.reason).toMatch(/liveness \/live failed for .*no answer within .*restarting/);
+    hang = false;
+    await waitFor(d, 'ready');
+    expect(env.starts).toBe(2);
+  });
+
+  it('crashes restart at once, then back off in crash_loop; stop cleans up', async () => {
+    const env = new FakeEnv(testPlan(), { ready: () => 200, live: () => 200 });
+    const d = make(env);
+    await d.start();
+    await waitFor(d, 'ready');
+    await env.crash(3);
+    await waitFor(d, 'restarting', 1000);
+    await waitFor(d, 'ready');
+    expect(d.timeline().some((e) => e.state === 'restarting' && /exited with code 3; last output: loading weights \| RuntimeError: boom/.test(e.reason))).toBe(true);
+    await env.crash(137);
+    await waitFor(d, 'crash_loop', 1000);
+    const s = d.state;
+    expect(s.reason).toMatch(/code 137.*next restart in 0.1 s/);
+    expect(s.nextRestartAt! - Date.now()).toBeLessThanOrEqual(100);
+    await waitFor(d, 'ready');
+    expect(d.state.restartCount).toBe(2);
+    await d.stop();
+    expect(d.state.name).toBe('stopped');
+    expect(env.removed).toBe(1);
+    expect(env.server).toBeNull();
+  });
+});

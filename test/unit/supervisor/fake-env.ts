@@ -1,0 +1,105 @@
+// A DeploymentEnv double for lifecycle unit tests: the "container" is an in-process HTTP
+// server (so probes are real HTTP on 127.0.0.1), and exits are delivered as engine events
+// the way watchEngineEvents would. Docker and GPUs cannot be used in unit tests.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BerthError } from '../../../shared/errors.js';
+import type { RunPlan } from '../../../shared/plan.js';
+import type { ContainerEvent, ContainerFacts, ContainerRef, DeploymentEnv, GatewayGate } from '../../../electron/engine/supervisor/ports.js';
+
+export interface Behaviour {
+  /** readiness status as a function of ms since the server started */
+  ready(ms: number): number;
+  live(ms: number): number | 'hang';
+}
+
+export function testPlan(over: Partial<RunPlan> = {}): RunPlan {
+  return {
+    deploymentId: 'dep-1', modelName: 'm', configPath: '/x/config.yaml', trussDir: '/x', image: 'img:1', movingTag: false, build: null,
+    runImage: 'img:1', entrypoint: ['sh', '-c', 'x'], env: {}, secrets: [], dataMount: null, serverPort: 8000, gpu: null, user: null,
+    shmSizeBytes: 0, nanoCpus: null, memoryBytes: null, hfCacheVolume: null, labels: {},
+    probes: { readinessPath: '/health', livenessPath: '/live', periodMs: 100, startupPollMs: 20, startupThresholdS: 2, stopTrafficThresholdS: 0.3, restartThresholdS: 0.3, restartCheckDelayS: 0 },
+    gateway: { predictEndpoint: '/predict', transport: 'http', routes: [] }, predictConcurrency: 1, warnings: [], planHash: 'h1', ...over,
+  };
+}
+
+export class FakeEnv {
+  gates: GatewayGate[] = [];
+  upstreams: Array<{ host: string; port: number } | null> = [];
+  events: ((ev: ContainerEvent) => void) | null = null;
+  starts = 0;
+  removed = 0;
+  released = 0;
+  exitCode: number | null = null;
+  server: http.Server | null = null;
+  port = 0;
+  secretsMissing: string[] = [];
+  firstOkAt = 0;
+  private t0 = 0;
+  constructor(public plan: RunPlan, public b: Behaviour) {}
+
+  async listen(): Promise<void> {
+    this.t0 = Date.now();
+    this.exitCode = null;
+    this.server = http.createServer((req, res) => {
+      const ms = Date.now() - this.t0;
+      if (req.url === '/live') {
+        const s = this.b.live(ms);
+        if (s === 'hang') return;
+        res.writeHead(s).end();
+        return;
+      }
+      const st = this.b.ready(ms);
+      if (st === 200 && !this.firstOkAt) this.firstOkAt = Date.now();
+      res.writeHead(st).end();
+    });
+    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', () => r()));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+  /** Simulates the process exiting (crash or external kill). */
+  async crash(code: number): Promise<void> {
+    await this.close();
+    this.exitCode = code;
+    this.events?.({ action: 'die', containerId: 'c1', time: Date.now(), exitCode: code });
+  }
+
+  env(): DeploymentEnv {
+    const self = this;
+    const ref: ContainerRef = {
+      id: 'c1', name: 'berth-dep-1', secretsDir: null,
+      get hostPort() { return self.port; },
+      async start() { self.starts++; await self.listen(); },
+      async stop() { await self.close(); self.exitCode = 0; },
+      async remove() { self.removed++; },
+    };
+    return {
+      prepare: async () => ({ plan: this.plan, issues: [], configText: '', modelName: 'm' }),
+      gpus: { acquire: () => [], release: () => { this.released++; } },
+      resolveSecrets: async () => {
+        if (this.secretsMissing.length) throw new BerthError('SECRET_MISSING', `secret ${this.secretsMissing.join(', ')} has no value`, 'set it with `berth secrets set NAME`');
+        return {};
+      },
+      ensureImage: async (_p, o) => { o.onProgress({ image: 'img:1', layers: [], bytesDone: 1, bytesTotal: 1, fraction: 1 }); return { id: 'sha256:x', pulled: false }; },
+      buildImage: async () => {},
+      createContainer: async () => ref,
+      attachContainer: () => ref,
+      inspectContainer: async (): Promise<ContainerFacts | null> => ({ id: 'c1', name: 'berth-dep-1', running: !!this.server, exitCode: this.exitCode, oomKilled: false, labels: {}, hostPort: this.port, gpuDeviceIds: [], secretsDir: null }),
+      followLogs: () => () => {},
+      log: { system: () => {}, lastLines: () => ['loading weights', 'RuntimeError: boom'] },
+      openGateway: async () => ({
+        url: 'http://127.0.0.1:1', port: 1,
+        setUpstream: (u) => this.upstreams.push(u),
+        setGate: (g) => this.gates.push(g),
+        close: async () => {},
+      }),
+      removeSecretsDir: async () => {},
+    };
+  }
+}
