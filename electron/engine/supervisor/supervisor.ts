@@ -132,11 +132,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         for (const d of this.deployments.values()) if (d.containerId === ev.containerId) d.onContainerEvent(ev);
       },
       () => {
-        // The stream broke without the engine going down: resubscribe and look for missed exits.
+        // The watcher reconnects and replays by itself; a gap is still worth a look for exits.
         if (this.closed || !this.o.engine.isUp()) return;
         setTimeout(() => {
-          if (this.closed || !this.o.engine.isUp()) return;
-          this.watch();
           for (const d of this.deployments.values()) void d.checkContainer();
         }, 500).unref?.();
       },
