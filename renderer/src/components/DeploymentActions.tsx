@@ -1,0 +1,28 @@
+import { api } from '../api/client.js';
+import type { DeploymentSummary } from '../api/contract.js';
+import { isRunningState } from '../lib/format.js';
+import { useAction } from './useAction.js';
+import { ErrorNote } from './ErrorNote.js';
+import { upsertSummary } from '../state/deployments.js';
+
+export function DeploymentActions({ d }: { d: DeploymentSummary }) {
+  const { busy, error, setError, run } = useAction();
+  const running = isRunningState(d.state.name);
+  const hasErrors = d.errors.some((e) => e.severity === 'error');
+  return (
+    <div className="action-group">
+      <div className="row tight">
+        {!running ? (
+          <button type="button" className="btn primary sm" disabled={busy || hasErrors} title={hasErrors ? 'Fix the config errors first' : undefined}
+            aria-label={`Start ${d.modelName}`} onClick={() => run(async () => upsertSummary(await api.deployments.start({ id: d.id })))}>Start</button>
+        ) : (
+          <button type="button" className="btn sm" disabled={busy || d.state.name === 'stopping'}
+            aria-label={`Stop ${d.modelName}`} onClick={() => run(async () => upsertSummary(await api.deployments.stop({ id: d.id })))}>Stop</button>
+        )}
+        <button type="button" className="btn sm" disabled={busy || !running || hasErrors}
+          aria-label={`Restart ${d.modelName}`} onClick={() => run(async () => upsertSummary(await api.deployments.restart({ id: d.id })))}>Restart</button>
+      </div>
+      <ErrorNote error={error} onDismiss={() => setError(null)} />
+    </div>
+  );
+}

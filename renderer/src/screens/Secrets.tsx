@@ -1,0 +1,81 @@
+import { useEffect, useState } from 'react';
+import { api } from '../api/client.js';
+import type { SecretEntry } from '../api/contract.js';
+import { useAction } from '../components/useAction.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+
+export function Secrets() {
+  const [items, setItems] = useState<SecretEntry[] | null>(null);
+  const list = useAction();
+  const reload = async () => { const r = await list.run(() => api.secrets.list()); if (r) setItems(r); };
+  useEffect(() => { void reload(); }, []);
+  const [name, setName] = useState('');
+  const [value, setValue] = useState('');
+  const set = useAction();
+  const imp = useAction();
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const save = async (n: string, v: string) => {
+    const ok = await set.run(() => api.secrets.set({ name: n.trim(), value: v }));
+    if (ok) { setName(''); setValue(''); setNotice(`Saved ${n.trim()}. The value is stored encrypted and is never shown again.`); await reload(); }
+  };
+
+  return (
+    <div className="screen">
+      <header className="screen-head"><h1 className="grow">Secrets</h1>
+        <button type="button" className="btn sm" disabled={imp.busy} onClick={async () => {
+          const r = await imp.run(() => api.secrets.import({ source: 'truss' }));
+          if (r) { setNotice(r.imported.length ? `Imported ${r.imported.join(', ')} from ~/.truss/config.yaml.` : `Nothing new to import${r.skipped.length ? ` (${r.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}.`); await reload(); }
+        }}>Import from ~/.truss/config.yaml</button>
+      </header>
+      <p className="muted">Models read secrets as files under <code>/secrets/&lt;name&gt;</code>. Values are never shown, logged, or put in images.</p>
+      <ErrorNote error={imp.error ?? list.error} onDismiss={() => { imp.setError(null); list.setError(null); }} />
+      {notice && <div className="note ok" role="status"><div className="note-body">{notice}</div><button type="button" className="btn ghost sm" aria-label="Dismiss" onClick={() => setNotice(null)}>✕</button></div>}
+      <section className="card" aria-labelledby="add-h">
+        <h2 id="add-h">Set a secret</h2>
+        <form className="row" onSubmit={(e) => { e.preventDefault(); void save(name, value); }}>
+          <input className="input mono" aria-label="Secret name" placeholder="hf_access_token" value={name} onChange={(e) => setName(e.target.value)} />
+          <input className="input grow mono" type="password" autoComplete="new-password" aria-label="Secret value" placeholder="value" value={value} onChange={(e) => setValue(e.target.value)} />
+          <button type="submit" className="btn primary" disabled={set.busy || !name.trim() || !value}>Save</button>
+        </form>
+        <ErrorNote error={set.error} onDismiss={() => set.setError(null)} />
+      </section>
+      <section className="card" aria-labelledby="stored-h">
+        <h2 id="stored-h">Stored</h2>
+        {!items ? <p className="muted">Loading…</p> : items.length === 0 ? <p className="empty">No secrets stored.</p> : (
+          <table className="table" aria-label="Secrets">
+            <thead><tr><th>Name</th><th>Value</th><th>Used by</th><th aria-label="Actions" /></tr></thead>
+            <tbody>{items.map((s) => <SecretRow key={s.name} s={s} onChange={reload} />)}</tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function SecretRow({ s, onChange }: { s: SecretEntry; onChange: () => void }) {
+  const [replacing, setReplacing] = useState(false);
+  const [value, setValue] = useState('');
+  const act = useAction();
+  return (
+    <tr>
+      <td className="mono">{s.name}</td>
+      <td>{replacing ? (
+        <form className="row tight" onSubmit={async (e) => { e.preventDefault(); if (await act.run(() => api.secrets.set({ name: s.name, value }))) { setReplacing(false); setValue(''); onChange(); } }}>
+          <input className="input sm mono" type="password" autoFocus aria-label={`New value for ${s.name}`} value={value} onChange={(e) => setValue(e.target.value)} />
+          <button type="submit" className="btn primary sm" disabled={!value || act.busy}>Save</button>
+          <button type="button" className="btn ghost sm" onClick={() => setReplacing(false)}>Cancel</button>
+        </form>
+      ) : <span className="muted mono">••••••••</span>}</td>
+      <td>{s.usedBy.length ? s.usedBy.join(', ') : <span className="muted">—</span>}</td>
+      <td className="actions">
+        {!replacing && <button type="button" className="btn sm" aria-label={`Replace ${s.name}`} onClick={() => setReplacing(true)}>Replace</button>}
+        <button type="button" className="btn sm danger" aria-label={`Delete ${s.name}`} disabled={act.busy} onClick={async () => {
+          if (!confirm(`Delete the secret "${s.name}"? Models that read it will fail to start until it is set again.`)) return;
+          if (await act.run(() => api.secrets.delete({ name: s.name }))) onChange();
+        }}>Delete</button>
+        <ErrorNote error={act.error} onDismiss={() => act.setError(null)} />
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,137 @@
+import type { DeploymentDetail, DeploymentProgress, DeploymentSummary, RunPlan } from '../../api/contract.js';
+import { useStore } from '../../lib/store.js';
+import { liveStore } from '../../state/deployments.js';
+import { formatBytes, formatDuration, formatTime, STATE_LABEL, stateTone } from '../../lib/format.js';
+import { ProgressBar } from '../../components/ProgressBar.js';
+import { CopyButton } from '../../components/CopyButton.js';
+import { useNow } from '../../lib/useNow.js';
+
+export function Overview({ summary, detail }: { summary: DeploymentSummary; detail: DeploymentDetail | null }) {
+  const live = useStore(liveStore(summary.id));
+  const now = useNow(1000);
+  const plan = detail?.plan ?? null;
+  const st = summary.state;
+  return (
+    <div className="grid2 overview">
+      <section className="card" aria-labelledby="state-h">
+        <h2 id="state-h">State</h2>
+        <div className="state-line">
+          <span className={`big tone-${stateTone(st.name)}`} data-testid="state-name">{STATE_LABEL[st.name]}</span>
+          <span className="muted"> for {formatDuration(Math.max(0, now - st.since))}</span>
+        </div>
+        <p className="reason" data-testid="state-reason">{st.reason}</p>
+        {st.name === 'crash_loop' && st.nextRestartAt && (
+          <p className="warn-text">Next restart in {formatDuration(Math.max(0, st.nextRestartAt - now))} (restarted {st.restartCount ?? 0}×)</p>
+        )}
+        <ProgressView progress={live.progress} stateName={st.name} fraction={st.progress} />
+        {detail && detail.secrets.some((s) => !s.present) && (
+          <div className="note warn" role="alert">
+            <div className="note-body">
+              <strong>Missing secrets: {detail.secrets.filter((s) => !s.present).map((s) => s.name).join(', ')}</strong>
+              <div className="hint">Set them on the <a href="#/secrets">Secrets</a> screen before starting.</div>
+            </div>
+          </div>
+        )}
+        <h3>Timeline</h3>
+        <ol className="timeline" aria-label="Timeline">
+          {[...live.timeline].reverse().slice(0, 50).map((e, i) => (
+            <li key={`${e.time}-${i}`}>
+              <span className={`dot tone-${stateTone(e.state)}`} aria-hidden="true" />
+              <span className="mono muted">{formatTime(e.time)}</span>
+              <strong>{STATE_LABEL[e.state]}</strong>
+              <span className="muted">{e.reason}</span>
+            </li>
+          ))}
+          {live.timeline.length === 0 && <li className="muted">Nothing yet. Press Start to run this model.</li>}
+        </ol>
+      </section>
+      <div className="stack">
+        <Endpoints summary={summary} plan={plan} />
+        <Resources summary={summary} plan={plan} />
+        <PlanView detail={detail} />
+      </div>
+    </div>
+  );
+}
+
+function ProgressView({ progress, stateName, fraction }: { progress: DeploymentProgress | null; stateName: string; fraction?: number }) {
+  if (!progress && stateName !== 'pulling' && stateName !== 'building') return null;
+  if (progress?.kind === 'pull') {
+    const p = progress.pull;
+    return (
+      <div className="progress-block" data-testid="pull-progress">
+        <div className="row between"><span>Pulling <code>{p.image}</code></span><span className="mono">{p.bytesTotal ? `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}` : ''}</span></div>
+        <ProgressBar value={p.bytesTotal ? p.fraction : null} label={`Pulling ${p.image}`} />
+        <div className="sub">{p.layers.length} layer{p.layers.length === 1 ? '' : 's'}{p.digest ? ` · ${p.digest}` : ''}</div>
+      </div>
+    );
+  }
+  if (progress?.kind === 'build') {
+    const b = progress.build;
+    return (
+      <div className="progress-block" data-testid="build-progress">
+        <div className="row between"><span>Building: {b.message}</span><span className="mono">step {b.step}/{b.steps}</span></div>
+        <ProgressBar value={b.steps ? b.step / b.steps : null} label="Building image" />
+        {b.line && <div className="sub mono ellipsis">{b.line}</div>}
+      </div>
+    );
+  }
+  return <div className="progress-block"><ProgressBar value={fraction ?? null} label={stateName === 'pulling' ? 'Pulling image' : 'Building image'} /></div>;
+}
+
+function Endpoints({ summary, plan }: { summary: DeploymentSummary; plan: RunPlan | null }) {
+  const base = summary.gatewayUrl;
+  const routes = base ? [
+    { label: 'Predict', url: `${base}/environments/production/predict` },
+    { label: 'Sync (any server path)', url: `${base}/environments/production/sync/` },
+    ...(plan?.gateway.transport === 'websocket' ? [{ label: 'WebSocket', url: `${base.replace(/^http/, 'ws')}/environments/production/websocket` }] : []),
+  ] : [];
+  return (
+    <section className="card" aria-labelledby="ep-h">
+      <h2 id="ep-h">Endpoints</h2>
+      {!base ? <p className="muted">The local endpoint appears when the model runs.</p> : (
+        <ul className="kv">
+          {routes.map((r) => (
+            <li key={r.label}><span className="k">{r.label}</span><code className="v ellipsis">{r.url}</code><CopyButton text={r.url} label={`Copy ${r.label} URL`} small /></li>
+          ))}
+        </ul>
+      )}
+      {plan && <p className="sub">Server: <code>{plan.gateway.predictEndpoint}</code> on port {plan.serverPort} · transport {plan.gateway.transport} · concurrency {plan.predictConcurrency}</p>}
+    </section>
+  );
+}
+
+function Resources({ summary, plan }: { summary: DeploymentSummary; plan: RunPlan | null }) {
+  return (
+    <section className="card" aria-labelledby="res-h">
+      <h2 id="res-h">Resources</h2>
+      <ul className="kv">
+        <li><span className="k">Image</span><code className="v ellipsis" title={summary.image}>{summary.image}</code></li>
+        {summary.imageDigest && <li><span className="k">Digest</span><code className="v ellipsis">{summary.imageDigest}</code></li>}
+        <li><span className="k">GPU</span><span className="v">{plan?.gpu ? `${plan.gpu.count} × ${plan.gpu.accelerator ?? 'any'}` : 'none (CPU)'}{summary.gpuDeviceIds.length ? ` · devices ${summary.gpuDeviceIds.join(', ')}` : ''}</span></li>
+        {plan && <li><span className="k">CPU</span><span className="v">{plan.nanoCpus ? `${plan.nanoCpus / 1e9} cores` : 'unlimited'}</span></li>}
+        {plan && <li><span className="k">Memory</span><span className="v">{plan.memoryBytes ? formatBytes(plan.memoryBytes) : 'unlimited'} · shm {formatBytes(plan.shmSizeBytes)}</span></li>}
+        {summary.containerId && <li><span className="k">Container</span><code className="v">{summary.containerId.slice(0, 12)}</code></li>}
+      </ul>
+      {plan && plan.warnings.length > 0 && (
+        <ul className="warnings" aria-label="Plan warnings">{plan.warnings.map((w) => <li key={w} className="warn-text">⚠ {w}</li>)}</ul>
+      )}
+    </section>
+  );
+}
+
+function PlanView({ detail }: { detail: DeploymentDetail | null }) {
+  if (!detail) return null;
+  return (
+    <section className="card" aria-labelledby="plan-h">
+      <div className="row between"><h2 id="plan-h">Run plan</h2>{detail.dockerRun && <CopyButton text={detail.dockerRun} label="Copy docker run" small />}</div>
+      {detail.dockerRun ? <pre className="code" data-testid="docker-run">{detail.dockerRun}</pre> : <p className="muted">Fix the config errors to see the plan.</p>}
+      {detail.plan && (
+        <details>
+          <summary>Full plan (JSON)</summary>
+          <pre className="code">{JSON.stringify(detail.plan, null, 2)}</pre>
+        </details>
+      )}
+    </section>
+  );
+}

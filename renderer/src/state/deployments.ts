@@ -1,0 +1,58 @@
+import { createStore, type Store } from '../lib/store.js';
+import { pushBounded } from '../lib/ring.js';
+import type { DeploymentProgress, DeploymentSummary, GatewayMetrics, ProbeResult, TimelineEvent } from '../api/contract.js';
+
+export const deploymentsStore = createStore<Record<string, DeploymentSummary>>({});
+
+export interface DeploymentLive {
+  timeline: TimelineEvent[];
+  probes: ProbeResult[];
+  progress: DeploymentProgress | null;
+  metrics: GatewayMetrics[];
+}
+
+const live = new Map<string, Store<DeploymentLive>>();
+
+export function liveStore(id: string): Store<DeploymentLive> {
+  let s = live.get(id);
+  if (!s) {
+    s = createStore<DeploymentLive>({ timeline: [], probes: [], progress: null, metrics: [] });
+    live.set(id, s);
+  }
+  return s;
+}
+
+export function upsertSummary(s: DeploymentSummary): void {
+  deploymentsStore.set((prev) => ({ ...prev, [s.id]: s }));
+}
+
+export function replaceSummaries(list: DeploymentSummary[]): void {
+  deploymentsStore.set(Object.fromEntries(list.map((s) => [s.id, s])));
+}
+
+/** Seeds the live store from a deployments.get snapshot, keeping anything pushed since. */
+export function seedLive(id: string, snap: { timeline: TimelineEvent[]; probes: ProbeResult[]; progress: DeploymentProgress | null; metrics: GatewayMetrics | null }): void {
+  liveStore(id).set((p) => {
+    const lastT = snap.timeline.at(-1)?.time ?? 0;
+    const lastP = snap.probes.at(-1)?.time ?? 0;
+    return {
+      timeline: pushBounded(snap.timeline, p.timeline.filter((e) => e.time > lastT), 500),
+      probes: pushBounded(snap.probes, p.probes.filter((e) => e.time > lastP), 2000),
+      progress: p.progress ?? snap.progress,
+      metrics: p.metrics.length ? p.metrics : snap.metrics ? [snap.metrics] : [],
+    };
+  });
+}
+
+export function addTimeline(id: string, events: TimelineEvent[]): void {
+  liveStore(id).set((p) => ({ ...p, timeline: pushBounded(p.timeline, events, 500) }));
+}
+export function addProbes(id: string, probes: ProbeResult[]): void {
+  liveStore(id).set((p) => ({ ...p, probes: pushBounded(p.probes, probes, 2000) }));
+}
+export function setProgress(id: string, progress: DeploymentProgress | null): void {
+  liveStore(id).set((p) => ({ ...p, progress }));
+}
+export function addMetrics(id: string, m: GatewayMetrics): void {
+  liveStore(id).set((p) => ({ ...p, metrics: pushBounded(p.metrics, [m], 600) }));
+}

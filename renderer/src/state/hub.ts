@@ -1,0 +1,36 @@
+// Routes pushed events into the per-concern stores. Started once by the app shell.
+import { api, isElectron, onReconnect } from '../api/client.js';
+import { engineStore, transportStore } from './connection.js';
+import { addMetrics, addProbes, addTimeline, replaceSummaries, setProgress, upsertSummary } from './deployments.js';
+import { logStore } from './logs.js';
+import { addGpuSample } from './gpu.js';
+
+export async function refreshDeployments(): Promise<void> {
+  try { replaceSummaries(await api.deployments.list()); } catch { /* the banner shows transport state */ }
+}
+
+async function refreshAll(): Promise<void> {
+  await refreshDeployments();
+  try { engineStore.set(await api.engine.status()); } catch { /* shown via banner */ }
+}
+
+let started = false;
+export function startHub(): void {
+  if (started) return;
+  started = true;
+  if (isElectron) transportStore.set({ connected: true });
+  api.on('engine.status', (s) => engineStore.set(s));
+  api.on('deployments.changed', (p) => replaceSummaries(p.deployments));
+  api.on('deployment.state', (p) => {
+    upsertSummary(p.summary ?? p);
+    if (!['pulling', 'building'].includes(p.state.name)) setProgress(p.id, null);
+  });
+  api.on('deployment.timeline', (p) => addTimeline(p.id, [p.event]));
+  api.on('deployment.probe', (p) => addProbes(p.id, [p.probe]));
+  api.on('deployment.log', (p) => logStore(p.id).add(p.lines, p.dropped));
+  api.on('deployment.progress', (p) => setProgress(p.id, p.progress));
+  api.on('deployment.metrics', (p) => addMetrics(p.id, p.metrics));
+  api.on('gpu.sample', (s) => addGpuSample(s));
+  onReconnect(() => void refreshAll());
+  void refreshAll();
+}
