@@ -171,11 +171,11 @@ export async function findNvidiaCdiSpecs(dirs: string[]): Promise<string[]> {
 /** Minimal engine shape: dockerode's Docker satisfies it; tests may pass a stand-in. */
 export interface DockerInfoSource {
   info(): Promise<unknown>;
-  modem?: { socketPath?: unknown; host?: unknown };
+  modem?: unknown;
 }
 
 function engineLooksLocal(docker: DockerInfoSource): boolean {
-  const m = docker.modem;
+  const m = docker.modem as { socketPath?: unknown; host?: unknown } | undefined;
   if (!m) return true;
   if (typeof m.socketPath === 'string' && m.socketPath) return true;
   if (typeof m.host === 'string') return /^(localhost|127\.|::1$)/.test(m.host);
