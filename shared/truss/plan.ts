@@ -1,0 +1,361 @@
+// buildRunPlan: the pure step from a parsed config + truss dir facts + machine facts +
+// settings to the RunPlan the engine executes, the UI shows and `berth plan` prints.
+import type { BuildPlan, BuildStep, GatewayRoutes, GpuRequest, ProbeSettings, RunPlan } from '../plan.js';
+import { LABELS } from '../plan.js';
+import type { GpuCapabilities, GpuInfo } from '../gpu.js';
+import type { BerthErrorCode } from '../errors.js';
+import type { TrussConfig } from './schema.js';
+import type { ConfigIssue, SourcePos } from './issues.js';
+import { ACCELERATOR_VRAM_GIB, formatAccelerator } from './accelerators.js';
+import { hashOf, sha256Hex } from './hash.js';
+import { shq } from './shell-quote.js';
+import { defaultBaseImage, isMovingTag } from './image-ref.js';
+import { formatBytes } from './units.js';
+import { BUILD_INPUT_DIR, HF_CACHE_TARGET, PLATFORM_HEALTH_DEFAULT_S } from './constants.js';
+
+export { dockerRunCommand } from './docker-run.js';
+
+export interface PlanSettings {
+  /** The user chose to run without a GPU; never implied. */
+  cpuOnly: boolean;
+  /** /dev/shm size: PyTorch/vLLM workers share tensors through it; Docker's 64 MiB default breaks them. */
+  shmSizeBytes: number;
+  /** Apply resources.cpu/memory as container limits (off: the platform defaults, 1 CPU/2Gi, would starve a local model). */
+  applyResourceLimits: boolean;
+  /** Named volume shared by deployments for the Hugging Face cache; null disables it. */
+  hfCacheVolume: string | null;
+  /** Probe period after startup (platform: 10 s). */
+  probePeriodMs: number;
+  /** Poll period during startup, so Ready shows within a few hundred ms. */
+  startupPollMs: number;
+}
+
+export const defaultPlanSettings: PlanSettings = {
+  cpuOnly: false,
+  shmSizeBytes: 8 * 2 ** 30,
+  applyResourceLimits: false,
+  hfCacheVolume: 'berth-hf-cache',
+  probePeriodMs: 10_000,
+  startupPollMs: 100,
+};
+
+export { HF_CACHE_TARGET, BUILD_INPUT_DIR, PLATFORM_HEALTH_DEFAULT_S };
+
+export interface TrussFacts {
+  hasDataDir: boolean;
+  /** Truss-relative path (forward slashes) -> sha256 hex of the content, for build inputs. */
+  fileHashes: Record<string, string>;
+}
+
+export interface MachineFacts {
+  gpus: GpuInfo[];
+  gpuCapabilities: GpuCapabilities;
+  /** Device ids (index strings or UUIDs) held by other running deployments. */
+  heldDeviceIds: string[];
+}
+
+export interface PlanInput {
+  config: TrussConfig;
+  configPath: string;
+  trussDir: string;
+  trussFacts: TrussFacts;
+  machine: MachineFacts;
+  settings?: Partial<PlanSettings>;
+  /** From parseTrussConfig: positions of keys, so plan issues point at the right line. */
+  positions?: Record<string, SourcePos>;
+}
+
+export interface PlanResult {
+  plan: RunPlan | null;
+  issues: ConfigIssue[];
+}
+
+export function buildRunPlan(input: PlanInput): PlanResult {
+  const settings: PlanSettings = { ...defaultPlanSettings, ...(input.settings ?? {}) };
+  const { config, configPath, trussDir, trussFacts, machine } = input;
+  const issues: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  const at = (path: string): SourcePos => input.positions?.[path] ?? input.positions?.[path.split('.')[0]] ?? { line: 1, col: 1 };
+  const report = (severity: 'error' | 'warning', path: string, message: string, hint?: string, code?: BerthErrorCode) => {
+    const p = at(path);
+    issues.push({ file: configPath, line: p.line, col: p.col, severity, message, ...(hint ? { hint } : {}), path, ...(code ? { code } : {}) });
+    if (severity === 'warning') warnings.push(message);
+  };
+
+  const ds = config.docker_server;
+  if (!ds) {
+    report('error', 'docker_server', 'this config has no docker_server section: Berth runs custom-server trusses', 'add docker_server with start_command, server_port and the three endpoints');
+    return { plan: null, issues };
+  }
+
+  const modelName = (config.model_name ?? '').trim() || baseName(trussDir) || 'model';
+  const deploymentId = `${slug(modelName)}-${sha256Hex(configPath).slice(0, 8)}`;
+
+  let image = config.base_image?.image;
+  if (!image) {
+    image = defaultBaseImage(config.python_version);
+    report('warning', 'docker_server', `no base_image: using Truss's default base image ${image}`, 'set base_image.image to the image your server needs, ideally pinned by digest');
+  }
+  const movingTag = isMovingTag(image);
+  if (movingTag) {
+    report('warning', 'base_image.image', `${image} uses a moving tag: a cached local copy may be older than the registry's`, 'Berth shows the resolved digest; re-pull to update, or pin image@sha256:<digest>');
+  }
+
+  // Build
+  const noBuild = ds.no_build === true;
+  const py = config.base_image?.python_executable_path ?? 'python3';
+  const steps: BuildStep[] = [];
+  const inputs: string[] = [];
+  const sysPkgs = config.system_packages ?? [];
+  const reqs = config.requirements ?? [];
+  const buildCommands = config.build_commands ?? [];
+  const external = config.external_data ?? [];
+  if (!noBuild) {
+    if (sysPkgs.length) {
+      steps.push({ kind: 'system_packages', run: `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install --yes --no-install-recommends ${sysPkgs.map(shq).join(' ')} && rm -rf /var/lib/apt/lists/*` });
+    }
+    if (config.requirements_file) {
+      const rel = config.requirements_file.replace(/\\/g, '/').replace(/^\.\//, '');
+      if (!(rel in trussFacts.fileHashes)) {
+        report('error', 'requirements_file', `requirements_file '${rel}' was not found in ${trussDir}`, 'create the file next to config.yaml or fix the path (it is relative to the truss directory)', 'CONFIG_INVALID');
+      }
+      inputs.push(rel);
+      const base = rel.split('/').pop()!;
+      const target = `${BUILD_INPUT_DIR}/${base}`;
+      let run: string;
+      if (base === 'uv.lock') {
+        const pyproject = rel.replace(/uv\.lock$/, 'pyproject.toml');
+        if (pyproject in trussFacts.fileHashes) inputs.push(pyproject);
+        run = `cd ${BUILD_INPUT_DIR} && (command -v uv >/dev/null || ${py} -m pip install --no-cache-dir uv) && uv export --frozen --no-dev --no-emit-project --no-hashes -o requirements.lock.txt && ${py} -m pip install --no-cache-dir -r requirements.lock.txt`;
+      } else if (base === 'pyproject.toml') {
+        run = `(command -v uv >/dev/null || ${py} -m pip install --no-cache-dir uv) && uv pip install --system --python ${py} -r ${target}`;
+      } else {
+        run = `${py} -m pip install --no-cache-dir -r ${target}`;
+      }
+      steps.push({ kind: 'requirements_file', source: rel, target, run });
+    }
+    if (reqs.length) steps.push({ kind: 'requirements', run: `${py} -m pip install --no-cache-dir ${reqs.map(shq).join(' ')}` });
+  }
+  const wantsBuild = !noBuild && (steps.length > 0 || buildCommands.length > 0 || external.length > 0);
+  if (wantsBuild) {
+    if (trussFacts.hasDataDir) {
+      steps.push({ kind: 'data', source: 'data', target: '/app/data' });
+      for (const p of Object.keys(trussFacts.fileHashes).sort()) if (p.startsWith('data/')) inputs.push(p);
+    }
+    for (const e of external) {
+      const target = `/app/data/${e.local_data_path}`;
+      const dir = target.slice(0, target.lastIndexOf('/'));
+      steps.push({
+        kind: 'external_data',
+        url: e.url,
+        target,
+        run: `mkdir -p ${shq(dir)} && (curl -fsSL --retry 3 -o ${shq(target)} ${shq(e.url)} || wget -q -O ${shq(target)} ${shq(e.url)})`,
+      });
+    }
+    for (const c of buildCommands) steps.push({ kind: 'build_command', run: c });
+  }
+  const buildSecrets = uniq(buildCommands.flatMap(secretRefs));
+  const declared = config.secrets ?? [];
+  for (const s of buildSecrets) {
+    if (wantsBuild && !declared.includes(s)) {
+      report('warning', 'build_commands', `build_commands read /secrets/${s}, which secrets: does not declare`, `add "${s}: null" under secrets and set it with \`berth secrets set ${s}\``);
+    }
+  }
+  let build: BuildPlan | null = null;
+  if (wantsBuild) {
+    const hash = hashOf({ base: image, steps, inputs: inputs.map((p) => [p, trussFacts.fileHashes[p] ?? null]) });
+    build = { baseImage: image, steps, inputs, hash, tag: `berth-build/${slug(modelName)}:${hash.slice(0, 12)}`, secrets: buildSecrets };
+  }
+
+  // Entrypoint
+  const start = ds.start_command?.replace(/\s+$/, '');
+  let entrypoint: string[] = [];
+  if (start) entrypoint = ['sh', '-c', start];
+  else report('warning', 'docker_server.no_build', 'no start_command: the image runs with its own ENTRYPOINT/CMD', 'add start_command if the image does not start the server on server_port by itself');
+
+  // Secrets: declared ones plus any the start command reads, so a missing declaration does not
+  // surface only as a crash inside the container.
+  const runtimeRefs = start ? secretRefs(start) : [];
+  for (const s of runtimeRefs) {
+    if (!declared.includes(s)) {
+      report('warning', 'docker_server.start_command', `start_command reads /secrets/${s}, which secrets: does not declare; Berth mounts it anyway`, `add "${s}: null" under secrets and set it with \`berth secrets set ${s}\``);
+    }
+  }
+  const secrets = uniq([...declared, ...runtimeRefs]);
+
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config.environment_variables ?? {})) if (v !== null) env[k] = v;
+
+  const dataMount = trussFacts.hasDataDir && !build ? { source: joinPath(trussDir, 'data'), target: '/app/data' as const } : null;
+
+  // GPU
+  const acc = config.resources?.accelerator ?? null;
+  let gpu: GpuRequest | null = null;
+  if (acc) {
+    const want = formatAccelerator(acc);
+    if (settings.cpuOnly) {
+      report('warning', 'resources.accelerator', `CPU run chosen: config asks for ${want}, but the container gets no GPU; expect it to be slow or to fail if the server needs CUDA`);
+    } else {
+      const local = describeGpus(machine.gpus);
+      if (machine.gpus.length === 0) {
+        report('error', 'resources.accelerator', `config asks for ${want}, but no NVIDIA GPU was found on this machine`, 'install the NVIDIA driver (nvidia-smi must work), or choose an explicit CPU run (berth plan --cpu / Run on CPU)', 'GPU_UNAVAILABLE');
+      } else if (!machine.gpuCapabilities.usable) {
+        const why = machine.gpuCapabilities.reason ? `: ${machine.gpuCapabilities.reason}` : '';
+        report('error', 'resources.accelerator', `config asks for ${want}, but Docker containers cannot use the GPUs here${why}`, `${machine.gpuCapabilities.hint ?? 'install the NVIDIA Container Toolkit and restart Docker'}; or choose an explicit CPU run (berth plan --cpu / Run on CPU)`, 'GPU_RUNTIME_MISSING');
+      } else {
+        const held = new Set(machine.heldDeviceIds);
+        const free = machine.gpus.filter((g) => !held.has(String(g.index)) && !held.has(g.uuid)).sort((a, b) => a.index - b.index);
+        if (free.length < acc.count) {
+          const heldCount = machine.gpus.length - free.length;
+          const heldText = heldCount ? `, ${heldCount} of them held by other deployments` : '';
+          report(
+            'error',
+            'resources.accelerator',
+            `config asks for ${want}; this machine has ${local}${heldText}`,
+            `${heldCount ? 'stop another deployment to free its GPUs, ' : ''}lower the count (accelerator: ${acc.type}:${Math.max(1, free.length)}) if the model fits, or choose an explicit CPU run (berth plan --cpu / Run on CPU)`,
+            'GPU_TOO_FEW',
+          );
+        } else {
+          const chosen = free.slice(0, acc.count);
+          gpu = { accelerator: acc.type, count: acc.count, deviceIds: chosen.map((g) => String(g.index)) };
+          const need = ACCELERATOR_VRAM_GIB[acc.type];
+          const small = need === null ? [] : chosen.filter((g) => g.memoryTotalMiB / 1024 < need - 0.5);
+          if (need !== null && small.length) {
+            report(
+              'warning',
+              'resources.accelerator',
+              `config asks for ${want} (${need} GiB per GPU); ${small.map((g) => `GPU ${g.index} (${g.name}) has ${Math.round(g.memoryTotalMiB / 1024)} GiB`).join(', ')}: the model may not fit`,
+              'lower the model size or context length in start_command (e.g. vLLM --max-model-len, --gpu-memory-utilization)',
+            );
+          }
+        }
+      }
+    }
+  }
+
+  const res = config.resources;
+  if (res?.node_count && res.node_count > 1) {
+    report('warning', 'resources.node_count', `node_count: ${res.node_count}: multi-node is out of scope locally; Berth runs a single node`);
+  }
+
+  const hc = config.runtime?.health_checks;
+  const probes: ProbeSettings = {
+    readinessPath: ds.readiness_endpoint,
+    livenessPath: ds.liveness_endpoint,
+    periodMs: settings.probePeriodMs,
+    startupPollMs: settings.startupPollMs,
+    startupThresholdS: hc?.startup_threshold_seconds ?? PLATFORM_HEALTH_DEFAULT_S,
+    stopTrafficThresholdS: hc?.stop_traffic_threshold_seconds ?? PLATFORM_HEALTH_DEFAULT_S,
+    restartThresholdS: hc?.restart_threshold_seconds ?? PLATFORM_HEALTH_DEFAULT_S,
+    restartCheckDelayS: hc?.restart_check_delay_seconds ?? PLATFORM_HEALTH_DEFAULT_S,
+  };
+
+  const transport = config.runtime?.transport?.kind && config.runtime.transport.kind !== 'http' ? config.runtime.transport.kind : config.runtime?.is_websocket_endpoint ? 'websocket' : (config.runtime?.transport?.kind ?? 'http');
+  const gateway: GatewayRoutes = { predictEndpoint: ds.predict_endpoint, transport, routes: gatewayRoutes(ds.predict_endpoint, transport) };
+
+  const user = ds.run_as_user_id != null ? String(ds.run_as_user_id) : null;
+  const nanoCpus = settings.applyResourceLimits ? Math.round((res?.cpu?.cores ?? 1) * 1e9) : null;
+  const memoryBytes = settings.applyResourceLimits ? (res?.memory?.bytes ?? 2 * 2 ** 30) : null;
+  const runImage = build ? build.tag : image;
+
+  const planHash = hashOf({
+    runImage,
+    build: build?.hash ?? null,
+    entrypoint,
+    env,
+    secrets,
+    dataMount,
+    serverPort: ds.server_port,
+    gpu: gpu?.deviceIds ?? null,
+    user,
+    shm: settings.shmSizeBytes,
+    nanoCpus,
+    memoryBytes,
+    hfCacheVolume: settings.hfCacheVolume,
+  }).slice(0, 16);
+
+  if (issues.some((i) => i.severity === 'error')) return { plan: null, issues };
+
+  const labels: Record<string, string> = {
+    [LABELS.managed]: 'true',
+    [LABELS.deployment]: deploymentId,
+    [LABELS.model]: modelName,
+    [LABELS.planHash]: planHash,
+    [LABELS.configPath]: configPath,
+  };
+
+  const plan: RunPlan = {
+    deploymentId,
+    modelName,
+    configPath,
+    trussDir,
+    image,
+    movingTag,
+    build,
+    runImage,
+    entrypoint,
+    env,
+    secrets,
+    dataMount,
+    serverPort: ds.server_port,
+    gpu,
+    user,
+    shmSizeBytes: settings.shmSizeBytes,
+    nanoCpus,
+    memoryBytes,
+    hfCacheVolume: settings.hfCacheVolume,
+    labels,
+    probes,
+    gateway,
+    predictConcurrency: config.runtime?.predict_concurrency ?? 1,
+    warnings,
+    planHash,
+  };
+  return { plan, issues };
+}
+
+export function gatewayRoutes(predict: string, transport: string): string[] {
+  const routes = [
+    `POST /environments/{env}/predict -> ${predict}`,
+    `POST /production/predict -> ${predict}`,
+    `POST /development/predict -> ${predict}`,
+    `POST /deployment/{id}/predict -> ${predict}`,
+    'ANY /environments/{env}/sync/{path} -> /{path}',
+    'ANY /production/sync/{path} -> /{path}',
+  ];
+  if (transport === 'websocket') routes.push(`WS /environments/{env}/websocket -> ${predict}`, `WS /production/websocket -> ${predict}`);
+  return routes;
+}
+
+function describeGpus(gpus: GpuInfo[]): string {
+  if (gpus.length === 0) return 'no GPU';
+  const sizes = uniq(gpus.map((g) => `${Math.round(g.memoryTotalMiB / 1024)} GiB`));
+  return `${gpus.length} GPU${gpus.length === 1 ? '' : 's'} (${sizes.join(', ')})`;
+}
+
+/** Names of secrets a shell command reads as /secrets/<name>. */
+export function secretRefs(cmd: string): string[] {
+  const out: string[] = [];
+  for (const m of cmd.matchAll(/\/secrets\/([A-Za-z0-9_.-]+)/g)) out.push(m[1].replace(/\.+$/, ''));
+  return uniq(out.filter(Boolean));
+}
+
+export function slug(s: string): string {
+  const out = s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
+  return out || 'model';
+}
+
+function uniq<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function baseName(p: string): string {
+  return p.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '';
+}
+
+function joinPath(dir: string, name: string): string {
+  const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
+  return dir.endsWith(sep) ? `${dir}${name}` : `${dir}${sep}${name}`;
+}
+
+export { formatBytes };
