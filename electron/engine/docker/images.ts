@@ -43,14 +43,15 @@ export interface EnsuredImage {
 
 function engineMessage(err: unknown): string {
   const e = err as { json?: { message?: string }; reason?: string; message?: string } | null;
-  return String(e?.json?.message ?? e?.message ?? err ?? '').trim();
+  // dockerode prefixes "(HTTP code 500) server error - "; the engine's own text is what matters.
+  return String(e?.json?.message ?? e?.message ?? err ?? '').replace(/^\(HTTP code \d+\)[^-]*- /, '').trim();
 }
 
 export function translatePullError(message: string, ref: string, auth: RegistryAuth | null | undefined): PullError {
   const { registry } = parseImageRef(ref);
   const m = message.toLowerCase();
   const who = auth ? auth.source : 'no credentials';
-  if (/unauthorized|authentication required|incorrect username or password|denied: requested access|401|403 forbidden|access (to the resource )?is denied/.test(m) && !/manifest unknown/.test(m)) {
+  if (/unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied: requested access|401|403 forbidden|access (to the resource )?is denied/.test(m) && !/manifest unknown/.test(m)) {
     const login = `docker login${registry === 'docker.io' ? '' : ` ${registry}`}`;
     return new PullError(
       'auth',

@@ -71,11 +71,9 @@ export class PullProgressTracker {
     let bytesTotal = 0;
     let weighted = 0;
     let weights = 0;
-    let allDone = this.layers.size > 0;
     const layers: PullProgress['layers'] = [];
     for (const l of this.layers.values()) {
       layers.push({ id: l.id, status: l.status, current: l.done ? l.dlTotal : l.dlCurrent, total: l.dlTotal });
-      if (!l.done) allDone = false;
       if (l.dlTotal > 0) {
         bytesTotal += l.dlTotal;
         bytesDone += l.done ? l.dlTotal : Math.min(l.dlCurrent, l.dlTotal);
@@ -85,9 +83,8 @@ export class PullProgressTracker {
         weights += l.dlTotal;
       }
     }
-    let fraction = allDone ? 1 : weights > 0 ? weighted / weights : 0;
-    // Never report 100% before every layer is complete.
-    if (!allDone) fraction = Math.min(fraction, 0.999);
+    // 100% only comes from complete(): more layers may still be announced.
+    const fraction = Math.min(weights > 0 ? weighted / weights : 0, 0.999);
     this.maxFraction = Math.max(this.maxFraction, fraction);
     return { image: this.image, layers, bytesDone, bytesTotal, fraction: this.maxFraction, ...(this.digest ? { digest: this.digest } : {}) };
   }
