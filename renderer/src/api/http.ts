@@ -1,6 +1,9 @@
 // HTTP + WebSocket transport: commands are `POST /api/<command>`; events arrive on one
 // WebSocket `/api/events` that reconnects with back-off while the UI shows a banner.
-import { buildApiClient, HTTP_PREFIX, WS_PATH, type ApiClient, type ApiResponse, type ClientTransport, type EventChannel, type ServerMessage } from '../../../shared/api/index.js';
+// Imported from the zod-free modules so the renderer bundle does not carry zod.
+import { buildApiClient, type ApiClient, type ClientTransport } from '../../../shared/api/client.js';
+import { API_KEY_HEADER, HTTP_PREFIX, WS_PATH, type ApiResponse, type ServerMessage } from '../../../shared/api/transport.js';
+import type { EventChannel } from '../../../shared/api/events.js';
 import type { BerthErrorShape } from '../../../shared/errors.js';
 import { backoffDelay } from '../lib/backoff.js';
 import { transportStore } from '../state/connection.js';
@@ -10,6 +13,9 @@ const unreachable: BerthErrorShape = {
   message: 'Cannot reach the Berth service.',
   hint: 'Check that `berth serve` is still running, then retry.',
 };
+
+// When `berth serve` listens beyond loopback it needs its key: open the UI as `/?key=...`.
+const serveKey = typeof location !== 'undefined' ? new URLSearchParams(location.search).get('key') : null;
 
 export function createHttpTransport(base = ''): ClientTransport & { onReconnect(l: () => void): void } {
   const handlers = new Map<EventChannel, Set<(p: unknown) => void>>();
@@ -22,6 +28,7 @@ export function createHttpTransport(base = ''): ClientTransport & { onReconnect(
     const u = new URL(base || '/', location.href);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
     u.pathname = WS_PATH;
+    u.search = serveKey ? `?key=${encodeURIComponent(serveKey)}` : '';
     return u.toString();
   };
 
@@ -57,7 +64,7 @@ export function createHttpTransport(base = ''): ClientTransport & { onReconnect(
       try {
         res = await fetch(`${base}${HTTP_PREFIX}${name}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...(serveKey ? { [API_KEY_HEADER]: serveKey } : {}) },
           body: input === undefined ? '' : JSON.stringify(input),
         });
       } catch {
