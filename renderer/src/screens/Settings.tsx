@@ -6,6 +6,7 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { useStore } from '../lib/store.js';
 import { engineStore } from '../state/connection.js';
+import { applyTheme, storedTheme, type Theme } from '../lib/theme.js';
 
 export function Settings() {
   const [s, setS] = useState<BerthSettings | null>(null);
@@ -33,27 +34,29 @@ export function Settings() {
         <div className="stack settings">
           <section className="card" aria-labelledby="engine-h">
             <h2 id="engine-h">Docker engine</h2>
-            <div className="field"><span className="label">Host</span><code>{engine?.host ?? '—'}</code>
-              <span className={engine?.up ? 'ok-text' : 'bad-text'}>{engine ? (engine.up ? `connected · Docker ${engine.version ?? ''}` : `unavailable: ${engine.reason ?? ''}`) : ''}</span></div>
-            <p className="sub">Berth uses <code>DOCKER_HOST</code>, then the current Docker context, then the default socket. Set <code>DOCKER_HOST</code> before launching Berth to use another engine.</p>
+            <div className="field"><span className="label">Connected to</span><code>{engine?.host ?? '—'}</code>
+              <span className={engine?.up ? 'ok-text' : 'bad-text'}>{engine ? (engine.up ? `up · Docker ${engine.version ?? ''}` : `unavailable: ${engine.reason ?? ''}`) : ''}</span></div>
+            <TextField label="Docker host override" placeholder="auto (DOCKER_HOST, docker context, default socket)" value={s.dockerHost ?? ''} onCommit={(v) => patch({ dockerHost: v.trim() || null })} />
+            <p className="sub">For example <code>unix:///var/run/docker.sock</code> or <code>tcp://127.0.0.1:2375</code>. Leave empty for automatic.</p>
           </section>
           <section className="card" aria-labelledby="run-h">
             <h2 id="run-h">Running models</h2>
             <label className="field check"><input type="checkbox" checked={s.keepRunningOnQuit} onChange={(e) => patch({ keepRunningOnQuit: e.target.checked })} /> Keep models running when Berth quits (re-adopted on next start)</label>
             <NumberField label="Probe period (seconds)" value={s.probePeriodMs / 1000} min={1} max={600} onCommit={(v) => patch({ probePeriodMs: Math.round(v * 1000) })} />
-            <NumberField label="Log lines kept per model" value={s.logBufferLines} min={100} max={1_000_000} onCommit={(v) => patch({ logBufferLines: Math.round(v) })} />
+            <TextField label="Shared memory (--shm-size)" placeholder="8g" value={s.shmSize} onCommit={(v) => patch({ shmSize: v.trim() })} />
             <TextField label="Hugging Face cache volume" placeholder="none (e.g. berth-hf-cache)" value={s.hfCacheVolume ?? ''} onCommit={(v) => patch({ hfCacheVolume: v.trim() || null })} />
-            <p className="sub">Shared memory size follows the model's memory request; the run plan on each model's Overview shows the value used.</p>
+            <label className="field check"><input type="checkbox" checked={s.applyResourceLimits} onChange={(e) => patch({ applyResourceLimits: e.target.checked })} /> Apply resources.cpu and memory from config.yaml as container limits</label>
+            <label className="field check"><input type="checkbox" checked={s.allowGpuSharing} onChange={(e) => patch({ allowGpuSharing: e.target.checked })} /> Let two models share a GPU</label>
           </section>
           <section className="card" aria-labelledby="gw-h">
             <h2 id="gw-h">Gateway</h2>
             <div className="field"><span className="label">Exposure</span>
               <div className="seg" role="group" aria-label="Gateway exposure">
-                <button type="button" className={s.gatewayHost === '127.0.0.1' ? 'on' : ''} aria-pressed={s.gatewayHost === '127.0.0.1'} onClick={() => patch({ gatewayHost: '127.0.0.1' })}>This machine only</button>
-                <button type="button" className={s.gatewayHost === '0.0.0.0' ? 'on' : ''} aria-pressed={s.gatewayHost === '0.0.0.0'} onClick={() => patch({ gatewayHost: '0.0.0.0' })}>Local network (key required)</button>
+                <button type="button" className={!s.gatewayExpose ? 'on' : ''} aria-pressed={!s.gatewayExpose} onClick={() => patch({ gatewayExpose: false })}>This machine only</button>
+                <button type="button" className={s.gatewayExpose ? 'on' : ''} aria-pressed={s.gatewayExpose} onClick={() => patch({ gatewayExpose: true })}>Local network (key required)</button>
               </div>
             </div>
-            <label className="field check"><input type="checkbox" checked={s.gatewayRequireKey} onChange={(e) => patch({ gatewayRequireKey: e.target.checked })} /> Require the API key on this machine too</label>
+            <label className="field check"><input type="checkbox" checked={s.gatewayRequireKeyOnLoopback} onChange={(e) => patch({ gatewayRequireKeyOnLoopback: e.target.checked })} /> Require the API key on this machine too</label>
             <div className="field"><span className="label">API key</span>
               <span>{gw?.keyConfigured ? 'configured' : 'not set'}</span>
               <button type="button" className="btn sm" onClick={async () => { const r = await act.run(() => api.gateway.generateKey()); if (r) { setNewKey(r.key); setGw(await api.gateway.info().catch(() => gw)); } }}>{gw?.keyConfigured ? 'Replace key' : 'Generate key'}</button>
@@ -64,9 +67,7 @@ export function Settings() {
           </section>
           <section className="card" aria-labelledby="look-h">
             <h2 id="look-h">Appearance</h2>
-            <div className="seg" role="group" aria-label="Theme">
-              {(['system', 'light', 'dark'] as const).map((t) => <button key={t} type="button" className={s.theme === t ? 'on' : ''} aria-pressed={s.theme === t} onClick={() => { applyTheme(t); void patch({ theme: t }); }}>{t}</button>)}
-            </div>
+            <ThemePicker />
           </section>
           {info && <p className="sub muted">Berth {info.version} · {info.transport} · data in <code>{info.dataDir}</code></p>}
         </div>
@@ -75,9 +76,13 @@ export function Settings() {
   );
 }
 
-export function applyTheme(t: BerthSettings['theme']): void {
-  if (t === 'system') delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = t;
+function ThemePicker() {
+  const [t, setT] = useState<Theme>(storedTheme());
+  return (
+    <div className="seg" role="group" aria-label="Theme">
+      {(['system', 'light', 'dark'] as const).map((x) => <button key={x} type="button" className={t === x ? 'on' : ''} aria-pressed={t === x} onClick={() => { setT(x); applyTheme(x); }}>{x}</button>)}
+    </div>
+  );
 }
 
 function NumberField({ label, value, min, max, onCommit }: { label: string; value: number; min: number; max: number; onCommit: (v: number) => void }) {

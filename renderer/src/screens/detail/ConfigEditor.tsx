@@ -5,6 +5,7 @@ import { keymap } from '@codemirror/view';
 import { yaml } from '@codemirror/lang-yaml';
 import { lintGutter, setDiagnostics } from '@codemirror/lint';
 import { api } from '../../api/client.js';
+import { isDark } from '../../lib/theme.js';
 import type { ApiConfigIssue, BerthErrorShape, DeploymentDetail, DeploymentSummary } from '../../api/contract.js';
 import { issuesToDiagnostics } from '../../lib/diagnostics.js';
 import { asErrorShape } from '../../api/errors.js';
@@ -31,7 +32,7 @@ export function ConfigEditor({ summary, detail, onSaved }: { summary: Deployment
 
   useEffect(() => {
     if (!detail || !host.current) return;
-    const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+    const dark = isDark();
     const v = new EditorView({
       parent: host.current,
       state: EditorState.create({

@@ -4,6 +4,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import '@xterm/xterm/css/xterm.css';
 import { api } from '../../api/client.js';
+import { isDark } from '../../lib/theme.js';
 import type { LogLine } from '../../api/contract.js';
 import { logStore } from '../../state/logs.js';
 import { FrameBatcher, formatLine, passesFilter, type StreamFilter } from '../../lib/logBatch.js';
@@ -14,7 +15,7 @@ import type { BerthErrorShape } from '../../api/contract.js';
 const SCROLLBACK = 50_000;
 
 function termTheme() {
-  const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+  const dark = isDark();
   return dark
     ? { background: '#0f1115', foreground: '#d6d9e0', cursor: '#0f1115', selectionBackground: '#3b4252' }
     : { background: '#fbfbfc', foreground: '#1f2328', cursor: '#fbfbfc', selectionBackground: '#c8d1e0', black: '#1f2328', white: '#6e7781', brightWhite: '#57606a', yellow: '#9a6700', brightYellow: '#7d4e00', cyan: '#0969da', green: '#1a7f37' };
