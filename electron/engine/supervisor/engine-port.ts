@@ -1,6 +1,7 @@
 // Adapts the docker module (EngineConnection, watchEngineEvents) to the Supervisor's
 // EnginePort: availability, managed-container events, listing and removing leftovers.
 import { rm } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import type Docker from 'dockerode';
 import { LABELS } from '../../../shared/plan.js';
 import type { EngineConnection } from '../docker/connection.js';
@@ -47,7 +48,11 @@ export async function removeManaged(docker: Docker, facts: ContainerFacts): Prom
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode !== 404) throw err;
   }
-  if (facts.secretsDir) await rm(facts.secretsDir, { recursive: true, force: true });
+  // writeSecretsDir mounts <private root>/secrets: remove the whole private root.
+  if (facts.secretsDir) {
+    const dir = basename(facts.secretsDir) === 'secrets' ? dirname(facts.secretsDir) : facts.secretsDir;
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 export function enginePort(conn: EngineConnection): EnginePort {
