@@ -38,13 +38,15 @@ const secretName = z
 
 export const settingsPatchSchema = z
   .object({
-    keepRunningOnQuit: z.boolean(),
-    gatewayHost: z.enum(['127.0.0.1', '0.0.0.0']),
-    gatewayRequireKey: z.boolean(),
+    dockerHost: z.string().trim().min(1).nullable(),
     probePeriodMs: z.number().int().min(1000).max(600_000),
-    hfCacheVolume: z.string().min(1).nullable(),
-    logBufferLines: z.number().int().min(100).max(1_000_000),
-    theme: z.enum(['system', 'light', 'dark']),
+    keepRunningOnQuit: z.boolean(),
+    shmSize: z.string().trim().regex(/^\d+(\.\d+)?\s*([kmgt]i?b?|b)?$/i, 'a size like "8g", "512m" or "16GiB"'),
+    hfCacheVolume: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a Docker volume name').nullable(),
+    gatewayExpose: z.boolean(),
+    gatewayRequireKeyOnLoopback: z.boolean(),
+    allowGpuSharing: z.boolean(),
+    applyResourceLimits: z.boolean(),
   })
   .partial()
   .strict();

@@ -25,6 +25,12 @@ export interface EngineStatus {
   host?: string;
   version?: string;
   apiVersion?: string;
+  /** Endpoint URL Berth uses and where it came from (env, context, default, settings). */
+  endpoint?: string;
+  source?: string;
+  context?: string;
+  os?: string;
+  code?: 'ENGINE_UNAVAILABLE' | 'ENGINE_PERMISSION';
   checkedAt: number;
 }
 
@@ -104,21 +110,29 @@ export interface SecretImportResult {
   skipped: Array<{ name: string; reason: string }>;
 }
 
-/** User settings. Every field has a default; settings.update merges a partial. */
+/**
+ * User settings (mirrors electron/engine/store/settings.ts, which validates and persists
+ * them). Every field has a default; settings.update merges a partial.
+ */
 export interface BerthSettings {
-  /** Leave containers running when Berth quits (they are re-adopted on next start). */
-  keepRunningOnQuit: boolean;
-  /** Address model gateways bind: loopback only, or all interfaces (then a key is required). */
-  gatewayHost: '127.0.0.1' | '0.0.0.0';
-  /** Require the gateway API key even on loopback. */
-  gatewayRequireKey: boolean;
+  /** Docker endpoint override; null: auto (DOCKER_HOST, docker context, default socket). */
+  dockerHost: string | null;
   /** Probe period after startup, ms. */
   probePeriodMs: number;
+  /** Leave containers running when Berth quits (they are re-adopted on next start). */
+  keepRunningOnQuit: boolean;
+  /** Container --shm-size, e.g. "8g". */
+  shmSize: string;
   /** Docker volume mounted as the Hugging Face cache (null: none). */
   hfCacheVolume: string | null;
-  /** Log lines kept in memory per deployment. */
-  logBufferLines: number;
-  theme: 'system' | 'light' | 'dark';
+  /** Gateways listen on all interfaces (LAN) instead of 127.0.0.1; then a key is required. */
+  gatewayExpose: boolean;
+  /** Require the gateway API key even on loopback. */
+  gatewayRequireKeyOnLoopback: boolean;
+  /** Let two deployments share a GPU. */
+  allowGpuSharing: boolean;
+  /** Apply resources.cpu / memory from config.yaml as container limits. */
+  applyResourceLimits: boolean;
 }
 
 export interface GatewayInfo {

@@ -278,8 +278,8 @@ export class BerthService {
     'gateway.info': async () => {
       const s = this.ports.settings.get();
       return {
-        host: s.gatewayHost,
-        requireKey: s.gatewayRequireKey || s.gatewayHost !== '127.0.0.1',
+        host: s.gatewayExpose ? '0.0.0.0' : '127.0.0.1',
+        requireKey: s.gatewayExpose || s.gatewayRequireKeyOnLoopback,
         keyConfigured: await this.ports.gatewayKey.exists(),
         deployments: this.ports.supervisor.list().map((d) => ({ id: d.id, url: d.summary().gatewayUrl, routes: d.plan()?.gateway.routes ?? [] })),
       };

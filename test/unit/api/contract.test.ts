@@ -36,6 +36,8 @@ describe('api contract', () => {
     const secret = parseCommandInput('secrets.set', { name: '../etc', value: 'v' });
     expect(secret.ok).toBe(false);
     expect(parseCommandInput('settings.update', { patch: { theme: 'neon' } }).ok).toBe(false);
+    expect(parseCommandInput('settings.update', { patch: { shmSize: '16gb' } }).ok).toBe(true);
+    expect(parseCommandInput('settings.update', { patch: { probePeriodMs: 5 } }).ok).toBe(false);
     expect(parseCommandInput('secrets.import', { source: 'text', text: 'A=1' }).ok).toBe(true);
   });
 

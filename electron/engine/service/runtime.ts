@@ -1,0 +1,181 @@
+// createBerthRuntime: wires the managers (engine connection, GPUs, secrets, settings,
+// recent, supervisor) into one BerthService. Used by `berth serve` and the Electron main.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BerthError } from '../../../shared/errors.js';
+import type { BerthSettings, EngineStatus } from '../../../shared/api/index.js';
+import type { GpuReport } from '../../../shared/gpu.js';
+import { EngineConnection } from '../docker/connection.js';
+import type { EngineStatus as DockerEngineStatus } from '../docker/engine-status.js';
+import { detectGpus, GpuSampler } from '../gpu/index.js';
+import { SecretStore, type Encryptor } from '../secrets/index.js';
+import { getGatewayApiKey, RecentStore, rotateGatewayApiKey, SettingsStore } from '../store/index.js';
+import { BerthService } from './berth-service.js';
+import type { ServicePorts, SupervisorPort } from './ports.js';
+import { parseSize } from './size.js';
+import { validateConfigText } from './validate-text.js';
+
+export interface SupervisorDeps {
+  connection: EngineConnection;
+  secrets: SecretStore;
+  settings: SettingsStore;
+  dataDir: string;
+  gpuReport: () => Promise<GpuReport>;
+}
+
+export interface BerthRuntimeOptions {
+  dataDir: string;
+  /** Folder with examples/ and icons/ (resources/ in the repo, unpacked beside app.asar when packaged). */
+  resourcesDir: string;
+  /** Electron safeStorage; default keeps secrets in a 0600 file. */
+  encryptor?: Encryptor;
+  transport?: 'ipc' | 'http';
+  version?: string;
+  openDialog?: () => Promise<string | null>;
+  /** Builds the deployment supervisor; see supervisor-wiring.ts for the default. */
+  createSupervisor?: (deps: SupervisorDeps) => Promise<SupervisorPort>;
+  /** GPU sample period (ms). */
+  gpuSamplePeriodMs?: number;
+}
+
+export interface BerthRuntime {
+  service: BerthService;
+  dataDir: string;
+  settings: SettingsStore;
+  secrets: SecretStore;
+  connection: EngineConnection;
+  /** Stops (or, with keep-running, detaches) containers and releases everything. */
+  shutdown(opts?: { keepRunning?: boolean }): Promise<void>;
+}
+
+function packageVersion(): string {
+  try {
+    const here = typeof __dirname !== 'undefined' ? __dirname : fileURLToPath(new URL('.', import.meta.url));
+    for (const rel of ['../../package.json', '../../../package.json']) {
+      try {
+        return (JSON.parse(readFileSync(join(here, rel), 'utf8')) as { version: string }).version;
+      } catch {
+        // try the next layout (bundled dist/ vs source tree)
+      }
+    }
+  } catch {
+    // fall through
+  }
+  return '0.0.0';
+}
+
+function toApiEngineStatus(s: DockerEngineStatus): EngineStatus {
+  return { ...s, host: s.endpoint };
+}
+
+export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<BerthRuntime> {
+  const secrets = new SecretStore({ file: join(opts.dataDir, 'secrets.json'), encryptor: opts.encryptor });
+  const settings = new SettingsStore({ file: join(opts.dataDir, 'settings.json'), secrets });
+  await settings.load();
+  const recent = new RecentStore({ file: join(opts.dataDir, 'recent.json') });
+  const connection = new EngineConnection({ override: settings.get().dockerHost });
+  connection.start();
+  await connection.ping().catch(() => undefined);
+
+  let gpuCache: { at: number; report: Promise<GpuReport> } | null = null;
+  const gpuReport = (refresh = false): Promise<GpuReport> => {
+    if (!gpuCache || refresh || Date.now() - gpuCache.at > 30_000) {
+      const report = detectGpus({ docker: connection.status.up ? (connection.docker as never) : null });
+      gpuCache = { at: Date.now(), report };
+      report.catch(() => (gpuCache = null));
+    }
+    return gpuCache.report;
+  };
+  const sampler = new GpuSampler({ periodMs: opts.gpuSamplePeriodMs ?? 2000 });
+
+  const createSupervisor = opts.createSupervisor ?? (await import('./supervisor-wiring.js')).createDefaultSupervisor;
+  const supervisor = await createSupervisor({ connection, secrets, settings, dataDir: opts.dataDir, gpuReport: () => gpuReport() });
+
+  const onSettings = (c: { settings: { dockerHost: string | null }; changed: string[] }) => {
+    if (c.changed.includes('dockerHost')) void connection.setOverride(c.settings.dockerHost);
+  };
+  settings.on('change', onSettings);
+
+  const ports: ServicePorts = {
+    supervisor: {
+      ...supervisor,
+      list: () => supervisor.list(),
+      get: (id) => supervisor.get(id),
+      open: (p) => supervisor.open(p),
+      close: (id, o) => supervisor.close(id, o),
+      shutdown: (o) => supervisor.shutdown(o),
+      validateText: async (text, path) => {
+        const s = settings.get();
+        const report = await gpuReport().catch(() => null);
+        return validateConfigText(text, path, report, {
+          shmSizeBytes: parseSize(s.shmSize) ?? undefined,
+          hfCacheVolume: s.hfCacheVolume,
+          applyResourceLimits: s.applyResourceLimits,
+          probePeriodMs: s.probePeriodMs,
+        });
+      },
+    },
+    engine: {
+      status: () => toApiEngineStatus(connection.status),
+      onStatus: (cb) => {
+        const l = (s: DockerEngineStatus) => cb(toApiEngineStatus(s));
+        connection.on('status', l);
+        return () => connection.off('status', l);
+      },
+    },
+    gpu: {
+      report: (refresh) => gpuReport(refresh),
+      onSample: (cb) => {
+        sampler.on('sample', cb);
+        return () => sampler.off('sample', cb);
+      },
+    },
+    secrets: {
+      names: async () => (await secrets.list()).map((s) => s.name),
+      has: (n) => secrets.has(n),
+      set: (n, v) => secrets.set(n, v),
+      delete: async (n) => {
+        await secrets.delete(n);
+      },
+    },
+    settings: {
+      get: () => settings.get() as BerthSettings,
+      update: async (patch) => (await settings.update(patch)) as BerthSettings,
+    },
+    recent: {
+      list: async () => (await recent.list()).map((r) => ({ path: r.path, openedAt: r.openedAt, modelName: null })),
+      add: async (p) => {
+        await recent.add(p);
+      },
+    },
+    gatewayKey: {
+      exists: async () => (await getGatewayApiKey(secrets)) !== null,
+      generate: () => rotateGatewayApiKey(secrets),
+    },
+    examplesDir: join(opts.resourcesDir, 'examples'),
+    dataDir: opts.dataDir,
+    version: opts.version ?? packageVersion(),
+    openDialog: opts.openDialog,
+  };
+
+  const service = new BerthService(ports, { transport: opts.transport ?? 'http' });
+  let down: Promise<void> | null = null;
+  return {
+    service,
+    dataDir: opts.dataDir,
+    settings,
+    secrets,
+    connection,
+    shutdown: (o = {}) =>
+      (down ??= (async () => {
+        const keepRunning = o.keepRunning ?? settings.get().keepRunningOnQuit;
+        service.close();
+        settings.off('change', onSettings);
+        await Promise.allSettled([supervisor.shutdown({ keepRunning }), sampler.stop()]);
+        connection.stop();
+      })()),
+  };
+}
+
+export { BerthError };
