@@ -130,8 +130,8 @@ async function isExecutable(p: string): Promise<boolean> {
 }
 
 /** Which toolkit programs are on PATH (plus /usr/bin and /usr/local/bin, where packages put them). */
-export async function findToolkitBinaries(pathEnv = process.env.PATH ?? ''): Promise<string[]> {
-  const dirs = [...new Set([...pathEnv.split(delimiter).filter(Boolean), '/usr/bin', '/usr/local/bin'])];
+export async function findToolkitBinaries(pathEnv = process.env.PATH ?? '', extraDirs: string[] = process.platform === 'win32' ? [] : ['/usr/bin', '/usr/local/bin']): Promise<string[]> {
+  const dirs = [...new Set([...pathEnv.split(delimiter).filter(Boolean), ...extraDirs])];
   const exts = process.platform === 'win32' ? ['.exe', ''] : [''];
   const found: string[] = [];
   for (const name of TOOLKIT_BINARIES) {
