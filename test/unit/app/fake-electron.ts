@@ -1,0 +1,100 @@
+// A stand-in for the `electron` module: the Electron binary cannot run in this environment
+// (no display, no GPU), so the shell's wiring is checked against this recording fake.
+import { vi } from 'vitest';
+
+export interface FakeElectron {
+  windows: FakeWindow[];
+  handlers: Map<string, (event: { senderFrame?: { url: string } | null }, ...args: unknown[]) => unknown>;
+  appEvents: Map<string, Array<(...a: unknown[]) => void>>;
+  menus: unknown[];
+  module: Record<string, unknown>;
+}
+
+export interface FakeWindow {
+  options: { webPreferences: Record<string, unknown> } & Record<string, unknown>;
+  sent: Array<[string, unknown]>;
+  loaded: string | null;
+  webContentsEvents: Map<string, (...a: unknown[]) => void>;
+  windowOpenHandler: ((d: { url: string }) => { action: string }) | null;
+}
+
+export function makeFakeElectron(userData: string, appPath: string): FakeElectron {
+  const fake: FakeElectron = { windows: [], handlers: new Map(), appEvents: new Map(), menus: [], module: {} };
+  class BrowserWindow {
+    webContents: Record<string, unknown>;
+    private readonly rec: FakeWindow;
+    constructor(options: FakeWindow['options']) {
+      this.rec = { options, sent: [], loaded: null, webContentsEvents: new Map(), windowOpenHandler: null };
+      fake.windows.push(this.rec);
+      const rec = this.rec;
+      this.webContents = {
+        on: (ev: string, fn: (...a: unknown[]) => void) => rec.webContentsEvents.set(ev, fn),
+        setWindowOpenHandler: (fn: FakeWindow['windowOpenHandler']) => (rec.windowOpenHandler = fn),
+        send: (channel: string, msg: unknown) => rec.sent.push([channel, msg]),
+        isDestroyed: () => false,
+      };
+    }
+    once() {}
+    on() {}
+    show() {}
+    focus() {}
+    maximize() {}
+    isMinimized() {
+      return false;
+    }
+    isMaximized() {
+      return false;
+    }
+    isDestroyed() {
+      return false;
+    }
+    getNormalBounds() {
+      return { x: 0, y: 0, width: 1280, height: 820 };
+    }
+    loadFile(p: string) {
+      this.rec.loaded = p;
+      return Promise.resolve();
+    }
+    loadURL(u: string) {
+      this.rec.loaded = u;
+      return Promise.resolve();
+    }
+  }
+  class Tray {
+    tooltip = '';
+    on() {}
+    setToolTip(t: string) {
+      this.tooltip = t;
+    }
+    destroy() {}
+  }
+  fake.module = {
+    app: {
+      requestSingleInstanceLock: () => true,
+      on: (ev: string, fn: (...a: unknown[]) => void) => {
+        const l = fake.appEvents.get(ev) ?? [];
+        l.push(fn);
+        fake.appEvents.set(ev, l);
+      },
+      whenReady: () => Promise.resolve(),
+      getPath: () => userData,
+      getAppPath: () => appPath,
+      getVersion: () => '0.0.0-test',
+      isPackaged: false,
+      quit: vi.fn(),
+    },
+    BrowserWindow,
+    Tray,
+    ipcMain: {
+      handle: (channel: string, fn: FakeElectron['handlers'] extends Map<string, infer F> ? F : never) => fake.handlers.set(channel, fn),
+      removeHandler: (channel: string) => fake.handlers.delete(channel),
+    },
+    dialog: { showOpenDialog: vi.fn(async () => ({ canceled: true, filePaths: [] })), showErrorBox: vi.fn(), showMessageBox: vi.fn() },
+    Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: (m: unknown) => fake.menus.push(m) },
+    nativeImage: { createFromPath: () => ({}) },
+    safeStorage: { isEncryptionAvailable: () => false, encryptString: () => Buffer.alloc(0), decryptString: () => '' },
+    screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
+    shell: { openExternal: vi.fn(), openPath: vi.fn() },
+  };
+  return fake;
+}

@@ -1,0 +1,108 @@
+// Electron main, checked against a fake `electron` module (the real binary cannot run here)
+// and a fake runtime (the engine is covered by its own tests; here only the shell's wiring).
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { COMMAND_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, type ApiResponse } from '../../../shared/api/index.js';
+import { EventBus } from '../../../electron/engine/service/event-bus.js';
+import { makeFakeElectron, type FakeElectron } from './fake-electron.js';
+
+const repo = resolve(__dirname, '../../..');
+const userData = mkdtempSync(join(tmpdir(), 'berth-app-test-'));
+const trussDir = mkdtempSync(join(tmpdir(), 'berth-app-truss-'));
+writeFileSync(join(trussDir, 'config.yaml'), 'model_name: argv-model\n');
+mkdirSync(join(userData, 'x'), { recursive: true });
+
+const calls: Array<[string, unknown]> = [];
+const bus = new EventBus();
+const fakeRuntime = {
+  dataDir: userData,
+  service: {
+    events: bus,
+    handle: vi.fn(async (name: string, input: unknown): Promise<ApiResponse<unknown>> => {
+      calls.push([name, input]);
+      if (name.endsWith('.list')) return { ok: true, result: [] };
+      return { ok: true, result: { echoed: name } };
+    }),
+  },
+  shutdown: vi.fn(async () => {}),
+};
+
+let fake: FakeElectron;
+vi.mock('electron', () => fake.module);
+vi.mock('../../../electron/engine/service/runtime.js', () => ({ createBerthRuntime: vi.fn(async () => fakeRuntime) }));
+
+beforeAll(async () => {
+  fake = makeFakeElectron(userData, repo);
+  process.argv = ['/usr/bin/electron', '.', join(trussDir, 'config.yaml'), '--no-sandbox'];
+  await import('../../../electron/app/main.js');
+  // boot() runs after whenReady(); wait for it to bind IPC and open the argv path.
+  await vi.waitFor(() => expect(calls.some(([n]) => n === 'deployments.open')).toBe(true), { timeout: 5000 });
+});
+
+describe('electron main', () => {
+  it('creates the window with a locked-down renderer', () => {
+    expect(fake.windows).toHaveLength(1);
+    const wp = fake.windows[0].options.webPreferences;
+    expect(wp.contextIsolation).toBe(true);
+    expect(wp.sandbox).toBe(true);
+    expect(wp.nodeIntegration).toBe(false);
+    expect(wp.webSecurity).toBe(true);
+    expect(String(wp.preload)).toMatch(/preload\.cjs$/);
+  });
+
+  it('binds every contract command, and only those', () => {
+    const bound = [...fake.handlers.keys()].sort();
+    expect(bound).toEqual(COMMAND_NAMES.map((n) => IPC_COMMAND_PREFIX + n).sort());
+  });
+
+  it('delegates to the service for Berth UI frames and refuses others', async () => {
+    const h = fake.handlers.get('berth:deployments.start')!;
+    const ui = pathToFileURL(join(repo, 'dist', 'renderer', 'index.html')).href;
+    const ok = (await h({ senderFrame: { url: ui } }, { id: 'abc' })) as ApiResponse<unknown>;
+    expect(ok).toEqual({ ok: true, result: { echoed: 'deployments.start' } });
+    expect(calls.at(-1)).toEqual(['deployments.start', { id: 'abc' }]);
+    const n = calls.length;
+    for (const url of ['https://evil.example/', 'file:///tmp/other.html', '']) {
+      const r = (await h({ senderFrame: { url } }, { id: 'abc' })) as ApiResponse<unknown>;
+      expect(r.ok).toBe(false);
+    }
+    expect(await h({ senderFrame: null }, {})).toMatchObject({ ok: false });
+    expect(calls.length).toBe(n);
+  });
+
+  it('forwards service events to the window', () => {
+    const payload = { time: 1, gpus: [] };
+    bus.emit('gpu.sample', payload);
+    expect(fake.windows[0].sent).toContainEqual([IPC_EVENT_CHANNEL, { type: 'event', channel: 'gpu.sample', payload }]);
+  });
+
+  it('opens a config path given on the command line', () => {
+    expect(calls).toContainEqual(['deployments.open', { path: join(trussDir, 'config.yaml') }]);
+  });
+
+  it('blocks navigation and new windows', () => {
+    const w = fake.windows[0];
+    const prevent = vi.fn();
+    w.webContentsEvents.get('will-navigate')!({ preventDefault: prevent });
+    expect(prevent).toHaveBeenCalled();
+    expect(w.windowOpenHandler!({ url: 'https://example.com' })).toEqual({ action: 'deny' });
+  });
+
+  it('installs a File menu with Open, Open Recent and Examples', () => {
+    const menu = fake.menus.at(-1) as Array<{ label?: string; submenu?: Array<{ label?: string }> }>;
+    const file = menu.find((m) => m.label === 'File')!;
+    expect(file.submenu!.map((i) => i.label)).toEqual(expect.arrayContaining(['Open Config…', 'Open Recent', 'Examples']));
+    expect(menu.map((m) => m.label)).toEqual(expect.arrayContaining(['View', 'Help']));
+  });
+
+  it('stops containers through the runtime before quitting', async () => {
+    const prevent = vi.fn();
+    for (const fn of fake.appEvents.get('before-quit') ?? []) fn({ preventDefault: prevent });
+    expect(prevent).toHaveBeenCalled();
+    await vi.waitFor(() => expect(fakeRuntime.shutdown).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect((fake.module.app as { quit: ReturnType<typeof vi.fn> }).quit).toHaveBeenCalled());
+  });
+});
