@@ -1,0 +1,93 @@
+// e2e plumbing: a real `berth serve` child process, Debian Chromium via playwright-core,
+// temp truss dirs, and screenshots. Nothing here is mocked.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Docker from 'dockerode';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const SHOTS = join(ROOT, 'test/e2e/screenshots');
+export const CHROMIUM = '/usr/bin/chromium';
+export const FIXTURE_IMAGE = 'berth-fixture/model-server:latest';
+
+/** Builds what the tests need when missing: the CLI (node side) and the renderer. */
+export function ensureBuilt(): void {
+  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
+    const r = spawnSync(process.execPath, ['scripts/build.mjs', '--node-only'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('node build failed: run `node scripts/build.mjs` to see why');
+  }
+  if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) {
+    const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('renderer build failed: run `npx vite build` to see why');
+  }
+}
+
+export interface Serve { url: string; home: string; proc: ChildProcess; output: () => string; stop(): Promise<void> }
+
+export async function startServe(): Promise<Serve> {
+  const home = mkdtempSync(join(tmpdir(), 'berth-e2e-home-'));
+  const proc = spawn(process.execPath, ['bin/berth.js', 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    cwd: ROOT, env: { ...process.env, BERTH_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => { out += d; });
+  proc.stderr!.on('data', (d) => { out += d; });
+  const url = await new Promise<string>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`berth serve did not start in 30 s:\n${out}`)), 30_000);
+    const check = () => {
+      const m = /Berth is serving on (http:\/\/\S+)/.exec(out);
+      if (m) { clearTimeout(t); res(m[1].replace(/\/$/, '')); }
+    };
+    proc.stdout!.on('data', check);
+    proc.on('exit', (code) => { clearTimeout(t); rej(new Error(`berth serve exited ${code}:\n${out}`)); });
+  });
+  return {
+    url, home, proc, output: () => out,
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGINT');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+}
+
+export function tempTruss(name: string, configYaml: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `berth-e2e-${name}-`));
+  writeFileSync(join(dir, 'config.yaml'), configYaml);
+  return dir;
+}
+
+export async function shot(page: Page, name: string): Promise<string> {
+  mkdirSync(SHOTS, { recursive: true });
+  const file = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+export function publishScreenshot(file: string): void {
+  mkdirSync(join(ROOT, 'docs/screenshots'), { recursive: true });
+  copyFileSync(file, join(ROOT, 'docs/screenshots/berth.png'));
+}
+
+/** Removes containers Berth made for configs under the given dirs (only ours, by label). */
+export async function removeContainersFor(dirs: string[]): Promise<void> {
+  const docker = new Docker();
+  const list = await docker.listContainers({ all: true, filters: { label: ['dev.berth.managed=true'] } });
+  for (const c of list) {
+    const cfg = c.Labels['dev.berth.config-path'] ?? '';
+    if (dirs.some((d) => cfg.startsWith(d))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+  }
+}
+
+export async function imageExists(ref: string): Promise<boolean> {
+  try { await new Docker().getImage(ref).inspect(); return true; } catch { return false; }
+}
