@@ -67,7 +67,11 @@ function parseUnsafe(text: string, file: string): ParseResult {
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: true, stringKeys: false });
   const loc = makeLocator(doc, lc);
   const issues: ConfigIssue[] = [];
+  const seenAt = new Set<number>();
   for (const e of doc.errors) {
+    // yaml often reports one mistake twice at the same offset; the first message is the clearer.
+    if (seenAt.has(e.pos[0])) continue;
+    seenAt.add(e.pos[0]);
     issues.push(issue(file, loc.pos(e.pos[0]), 'error', yamlMessage(e.code, e.message), yamlHint(e.code), ''));
   }
   if (issues.length) return { config: null, issues: sortIssues(dedupe(issues)), positions: {} };

@@ -138,7 +138,7 @@ export async function run(argv: string[]): Promise<number> {
     settings,
     positions: loaded.positions,
   });
-  const all = [...loaded.issues, ...issues];
+  const all = [...loaded.issues, ...issues].sort((a, b) => a.line - b.line || a.col - b.col);
   if (values.json) {
     console.log(JSON.stringify({ plan, issues: all, dockerRun: plan ? dockerRunCommand(plan) : null, machine: { gpus: machine.facts.gpus.length, note: machine.note } }, null, 2));
     return plan ? 0 : 1;
