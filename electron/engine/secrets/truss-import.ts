@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { BerthError } from '../../../shared/errors.js';
 import { isValidSecretName } from './names.js';
 import type { SecretStore } from './store.js';
@@ -34,11 +34,12 @@ export async function readTrussSecrets(path = defaultTrussConfigPath()): Promise
     }
     throw new BerthError('NOT_FOUND', `${path} could not be read (${code ?? 'error'}).`, `Check the file's permissions (\`ls -l ${path}\`).`);
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length) {
     // The parser's own message quotes the offending line, which may hold a token: give the position only.
     const e = doc.errors[0];
-    const pos = e.linePos?.[0];
+    const pos = e.pos ? lineCounter.linePos(e.pos[0]) : undefined;
     throw new BerthError('CONFIG_INVALID', `${path} is not valid YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}.`, 'Fix the YAML there (or with `truss login`) and import again.');
   }
   const root = doc.toJS() as unknown;
