@@ -120,7 +120,7 @@ function fromZodIssue(zi: ZodIssueLike, data: unknown, loc: Locator, file: strin
   const present = hasPath(data, path);
   let message = zi.message;
   let hint = zi.params?.hint;
-  if (!present && path.length > 0) {
+  if (!present && path.length > 0 && zi.code !== 'custom') {
     message = `${dotted} is required`;
     const parentPath = path.slice(0, -1);
     const parent = getPath(data, parentPath);
@@ -134,8 +134,8 @@ function fromZodIssue(zi: ZodIssueLike, data: unknown, loc: Locator, file: strin
     return issue(file, parentPath.length ? p : { line: 1, col: 1 }, 'error', message, hint, dotted);
   }
   if (zi.code === 'invalid_type' && !message.includes(' must ')) message = `${dotted || 'config'} has the wrong type: ${message}`;
-  const p = loc.at(path, 'value');
-  return issue(file, p, 'error', message, hint, dotted);
+  const p = present ? loc.at(path, 'value') : loc.at(path.slice(0, -1), 'key');
+  return issue(file, path.length > 1 || present ? p : { line: 1, col: 1 }, 'error', message, hint, dotted);
 }
 
 function knownAt(path: PathSeg[]): string[] {

@@ -177,16 +177,14 @@ const resources = mapping('resources', {
       if (v === undefined || v === null) return { text: '1', cores: 1 };
       const r = parseCpu(v);
       return r.ok ? { text: String(v), cores: r.value } : fail(ctx, r.message, r.hint);
-    })
-    .optional(),
+    }),
   memory: z
     .unknown()
     .transform((v, ctx) => {
       if (v === undefined || v === null) return { text: '2Gi', bytes: 2 * 2 ** 30 };
       const r = parseMemory(v);
       return r.ok ? { text: String(v), bytes: r.value } : fail(ctx, r.message, r.hint);
-    })
-    .optional(),
+    }),
   instance_type: str('resources.instance_type', 'H100:8x80').optional(),
   node_count: int('resources.node_count', 1, 1024, '1').optional(),
 });
