@@ -109,7 +109,7 @@ interface ZodIssueLike {
   code: string;
   path: PropertyKey[];
   message: string;
-  params?: { hint?: string };
+  params?: { hint?: string; keep?: boolean };
   input?: unknown;
   expected?: string;
 }
@@ -120,8 +120,8 @@ function fromZodIssue(zi: ZodIssueLike, data: unknown, loc: Locator, file: strin
   const present = hasPath(data, path);
   let message = zi.message;
   let hint = zi.params?.hint;
-  if (!present && path.length > 0 && zi.code !== 'custom') {
-    message = `${dotted} is required`;
+  if (!present && path.length > 0) {
+    if (!zi.params?.keep) message = `${dotted} is required`;
     const parentPath = path.slice(0, -1);
     const parent = getPath(data, parentPath);
     const key = String(path[path.length - 1]);
@@ -129,6 +129,7 @@ function fromZodIssue(zi: ZodIssueLike, data: unknown, loc: Locator, file: strin
     const known = knownAt(parentPath);
     const typo = siblings.filter((s) => !known.includes(s)).find((s) => closest(s, [key]) === key);
     if (typo) hint = `found '${typo}': did you mean ${key}?`;
+    else if (zi.params?.keep) hint = zi.params.hint;
     else if (zi.params?.hint) hint = zi.params.hint.replace(/^write e\.g\. /, `add ${key}: `);
     const p = loc.at(parentPath.length ? parentPath : [], 'key');
     return issue(file, parentPath.length ? p : { line: 1, col: 1 }, 'error', message, hint, dotted);

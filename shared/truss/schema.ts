@@ -145,7 +145,7 @@ const dockerServer = mapping('docker_server', {
       code: 'custom',
       path: ['start_command'],
       message: 'docker_server.start_command is required',
-      params: { hint: 'add start_command: the shell command that starts your server (it replaces the image ENTRYPOINT/CMD), or set no_build: true to run the image as-is' },
+      params: { keep: true, hint: 'add start_command: the shell command that starts your server (it replaces the image ENTRYPOINT/CMD), or set no_build: true to run the image as-is' },
     });
   }
 });
@@ -173,6 +173,7 @@ const resources = mapping('resources', {
   use_gpu: bool('resources.use_gpu').optional(),
   cpu: z
     .unknown()
+    .optional()
     .transform((v, ctx) => {
       if (v === undefined || v === null) return { text: '1', cores: 1 };
       const r = parseCpu(v);
@@ -180,6 +181,7 @@ const resources = mapping('resources', {
     }),
   memory: z
     .unknown()
+    .optional()
     .transform((v, ctx) => {
       if (v === undefined || v === null) return { text: '2Gi', bytes: 2 * 2 ** 30 };
       const r = parseMemory(v);
@@ -380,7 +382,7 @@ export const trussConfigSchema = z
         code: 'custom',
         path: ['docker_server'],
         message: 'this config has no docker_server section: Berth runs custom-server trusses',
-        params: { hint: 'add docker_server with start_command, server_port, predict_endpoint, readiness_endpoint and liveness_endpoint' },
+        params: { keep: true, hint: 'add docker_server with start_command, server_port, predict_endpoint, readiness_endpoint and liveness_endpoint' },
       });
     }
     if (o.requirements_file && o.requirements && o.requirements.length > 0) {
