@@ -41,7 +41,7 @@ export function parseTrussConfig(text: string, file: string): ParseResult {
 }
 
 function issue(file: string, p: SourcePos, severity: 'error' | 'warning', message: string, hint: string | undefined, path: string): ConfigIssue {
-  return { file, line: p.line, col: p.col, severity, message, ...(hint ? { hint } : {}), path };
+  return { file, line: Math.max(1, p.line || 1), col: Math.max(1, p.col || 1), severity, message, ...(hint ? { hint } : {}), path };
 }
 
 function parseUnsafe(text: string, file: string): ParseResult {
@@ -54,9 +54,8 @@ function parseUnsafe(text: string, file: string): ParseResult {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const bin = firstBinary(text);
   if (bin >= 0) {
-    const lc = new LineCounter();
-    for (let i = text.indexOf('\n'); i >= 0 && i < bin; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
-    const p = lc.linePos(bin);
+    const before = text.slice(0, bin);
+    const p = { line: before.split('\n').length, col: bin - before.lastIndexOf('\n') };
     return fail({ line: p.line, col: p.col }, 'this is not a text YAML file (binary content)', 'point Berth at the truss config.yaml, a UTF-8 text file');
   }
   if (!text.trim() || stripComments(text) === '') {

@@ -1,0 +1,148 @@
+// >= 1,000 mutated configs: each yields a valid result or positioned errors, never a throw.
+import { describe, expect, it } from 'vitest';
+import { parseTrussConfig, PARSE_LIMITS } from '../../../shared/truss/parse.js';
+import { BASE } from './helpers.js';
+
+// Deterministic PRNG so a failure reproduces.
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const RICH = `${BASE}resources:
+  accelerator: H100:2
+  cpu: "4"
+  memory: 16Gi
+secrets:
+  hf_access_token: null
+environment_variables:
+  A: 1
+requirements:
+  - vllm==0.9.2
+runtime:
+  predict_concurrency: 8
+  health_checks:
+    startup_threshold_seconds: 600
+  transport:
+    kind: http
+model_metadata:
+  example_model_input: {"a": [1, 2, {"b": null}]}
+`;
+
+const BAD_VALUES = ['', '~', '[]', '{}', '-1', '0', '3.5', '"x"', 'h100', 'H100:0', '16gb', '"16 Gi"', 'true', '[a, b', '{a: 1', '*nope', '&a x', '!!binary ABC', '"\\u0000"', '99999999999999999999', '- x', '|', '>'];
+
+function mutate(text: string, r: () => number): string {
+  const lines = text.split('\n');
+  const pick = (n: number) => Math.floor(r() * n);
+  switch (pick(8)) {
+    case 0: {
+      // replace a value
+      const i = pick(lines.length);
+      lines[i] = lines[i].replace(/:(.*)$/, `: ${BAD_VALUES[pick(BAD_VALUES.length)]}`);
+      return lines.join('\n');
+    }
+    case 1:
+      lines.splice(pick(lines.length), 1); // drop a line (missing required fields)
+      return lines.join('\n');
+    case 2:
+      return text.slice(0, pick(text.length)); // truncate
+    case 3: {
+      const b = Buffer.from(text);
+      for (let k = 0; k < 1 + pick(4); k++) b[pick(b.length)] = pick(256);
+      return b.toString('utf8'); // random byte flips
+    }
+    case 4: {
+      const i = pick(lines.length);
+      lines[i] = (r() < 0.5 ? ' ' : '\t') + lines[i]; // break indentation
+      return lines.join('\n');
+    }
+    case 5: {
+      const i = pick(lines.length);
+      lines.splice(i, 0, lines[pick(lines.length)]); // duplicate a line (duplicate keys)
+      return lines.join('\n');
+    }
+    case 6: {
+      const i = pick(lines.length);
+      lines[i] = lines[i].replace(/[A-Za-z_]+/, (m) => m.slice(0, Math.max(1, m.length - 1)) + 'x'); // misspell key
+      return lines.join('\n');
+    }
+    default: {
+      const chars = '{}[]:,-#&*!|>"\'%@`';
+      const i = pick(text.length);
+      return text.slice(0, i) + chars[pick(chars.length)] + text.slice(i); // inject YAML syntax
+    }
+  }
+}
+
+function check(text: string): void {
+  let r;
+  expect(() => (r = parseTrussConfig(text, 'f.yaml'))).not.toThrow();
+  const res = r!;
+  const errs = res.issues.filter((i) => i.severity === 'error');
+  if (res.config === null) expect(errs.length).toBeGreaterThan(0);
+  else expect(errs).toEqual([]);
+  for (const i of res.issues) {
+    expect(i.line).toBeGreaterThanOrEqual(1);
+    expect(i.col).toBeGreaterThanOrEqual(1);
+    expect(i.file).toBe('f.yaml');
+    expect(typeof i.message).toBe('string');
+    expect(i.message.length).toBeGreaterThan(0);
+  }
+}
+
+describe('fuzz: parseTrussConfig never throws', () => {
+  it('handles 1,200 mutated configs', () => {
+    const r = rng(20240611);
+    let invalid = 0;
+    for (let n = 0; n < 1200; n++) {
+      let text = n % 2 ? RICH : BASE;
+      const rounds = 1 + Math.floor(r() * 3);
+      for (let k = 0; k < rounds; k++) text = mutate(text, r);
+      check(text);
+      if (parseTrussConfig(text, 'f.yaml').config === null) invalid++;
+    }
+    // The mutations must actually break things most of the time, or this test proves nothing.
+    expect(invalid).toBeGreaterThan(400);
+  });
+
+  it('handles hostile and degenerate inputs', () => {
+    const bomb = ['a: &a [x,x,x,x,x,x,x,x,x,x]'];
+    for (let i = 0; i < 8; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`);
+    const cases = [
+      '',
+      '   \n# only a comment\n',
+      '- a\n- b\n',
+      '42',
+      '"just a string"',
+      'null',
+      '\u0000\u0001\u0002binary',
+      String.fromCharCode(...Array.from({ length: 300 }, (_, i) => (i * 7919) % 256)),
+      bomb.join('\n'),
+      '['.repeat(5000),
+      `${'a:\n '.repeat(1)}${Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')}`,
+      `x: ${'y'.repeat(PARSE_LIMITS.maxBytes + 10)}`,
+      `${BASE}big: ${'[1,'.repeat(300)}`,
+      'a: b: c',
+      '---\n---\n',
+      `${BASE}---\nsecond: doc\n`,
+    ];
+    for (const c of cases) check(c);
+    const big = parseTrussConfig('a: ' + 'x'.repeat(10 * 1024 * 1024), 'f.yaml');
+    expect(big.issues[0].message).toMatch(/Berth reads configs up to 1 MiB/);
+    expect(parseTrussConfig(bomb.join('\n'), 'f.yaml').issues[0].message).toMatch(/alias/i);
+    expect(parseTrussConfig('', 'f.yaml').issues[0].message).toBe('config is empty');
+  });
+});
+
+describe('binary content', () => {
+  it('is reported at its line and column', () => {
+    const r = parseTrussConfig('model_name: x\nab\u0001c\n', 'f.yaml');
+    expect(r.issues[0]).toMatchObject({ line: 2, col: 3, severity: 'error' });
+  });
+});
