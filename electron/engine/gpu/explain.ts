@@ -21,7 +21,8 @@ export function explainGpuEngineError(message: string): BerthError | null {
       INSTALL_TOOLKIT_HINT,
     );
   }
-  if (/unknown or invalid runtime name:\s*nvidia/i.test(msg)) {
+  // The CLI says "unknown or invalid runtime name: nvidia"; the API (dockerode) "Unknown runtime specified nvidia".
+  if (/unknown or invalid runtime name:\s*nvidia|unknown runtime specified\s+nvidia/i.test(msg)) {
     return new BerthError(
       'GPU_RUNTIME_MISSING',
       'Docker has no runtime named "nvidia" registered.',

@@ -15,6 +15,7 @@ describe('explainGpuEngineError', () => {
     const e = explainGpuEngineError('Error response from daemon: unknown or invalid runtime name: nvidia');
     expect(e?.code).toBe('GPU_RUNTIME_MISSING');
     expect(e?.hint).toMatch(/nvidia-ctk runtime configure/);
+    expect(explainGpuEngineError('(HTTP code 400) bad parameter - Unknown runtime specified nvidia ')?.code).toBe('GPU_RUNTIME_MISSING');
   });
 
   it('maps unresolvable CDI devices and names them', () => {
