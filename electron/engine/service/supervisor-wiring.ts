@@ -1,11 +1,16 @@
 // Adapts the real Supervisor to the service's SupervisorPort, and builds the default one.
-import { resolve } from 'node:path';
-import { BerthError } from '../../../shared/errors.js';
+import { join, resolve } from 'node:path';
 import { dockerRunCommand } from '../../../shared/truss/index.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Deployment } from '../supervisor/deployment.js';
 import type { LogBuffer } from '../docker/log-buffer.js';
+import { createEngineSupervisor, instanceIdFor } from '../supervisor/default-env.js';
+import { GpuLedger } from '../gpu/index.js';
+import { getGatewayApiKey, PortMemory } from '../store/index.js';
+import { PORTS_FILE } from '../store/ports.js';
+import { parseShmSize } from '../config/plan-settings.js';
 import { adaptDeployment } from './deployment-adapter.js';
+import { validateConfigText } from './validate-text.js';
 import type { DeploymentPort, SupervisorPort } from './ports.js';
 import type { SupervisorDeps } from './runtime.js';
 
@@ -32,20 +37,29 @@ export function adaptSupervisor(sup: Supervisor, logsFor: (id: string) => LogBuf
   };
 }
 
-// Until the supervisor's engine wiring (docs/requests/api-app.md) lands, the default has no
-// Deployment environment: opening a config fails with a clear error, everything else works.
+// The real supervisor: deployments run on the Docker engine (supervisor/default-env.ts).
+// Containers left by an earlier run of this data dir are re-adopted when still running and
+// their config still exists, otherwise removed.
 export async function createDefaultSupervisor(deps: SupervisorDeps): Promise<SupervisorPort> {
-  void deps;
-  const unavailable = () =>
-    new BerthError('INTERNAL', 'This build of Berth cannot run deployments yet (the engine wiring is missing).', 'Update Berth; engine, GPU, secrets and settings still work.');
-  return {
-    open: async () => {
-      throw unavailable();
-    },
-    list: () => [],
-    get: () => undefined,
-    close: async () => {},
-    validateText: async () => ({ issues: [], plan: null, dockerRun: null }),
-    shutdown: async () => {},
-  };
+  const { supervisor, logsFor, reopenLeftovers } = createEngineSupervisor({
+    connection: deps.connection,
+    secrets: deps.secrets,
+    settings: deps.settings,
+    ports: new PortMemory({ file: join(deps.dataDir, PORTS_FILE) }),
+    gpuLedger: new GpuLedger(),
+    instanceId: instanceIdFor(deps.dataDir),
+    gatewayApiKey: () => getGatewayApiKey(deps.secrets),
+    dataDir: deps.dataDir,
+    gpuReport: deps.gpuReport,
+  });
+  await reopenLeftovers().catch(() => undefined);
+  return adaptSupervisor(supervisor, logsFor, async (text, path) => {
+    const s = deps.settings.get();
+    return validateConfigText(text, path, await deps.gpuReport().catch(() => null), {
+      shmSizeBytes: parseShmSize(s.shmSize) ?? undefined,
+      hfCacheVolume: s.hfCacheVolume,
+      applyResourceLimits: s.applyResourceLimits,
+      probePeriodMs: s.probePeriodMs,
+    });
+  });
 }

@@ -1,6 +1,6 @@
 // Adapts the docker module (EngineConnection, watchEngineEvents) to the Supervisor's
 // EnginePort: availability, managed-container events, listing and removing leftovers.
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type Docker from 'dockerode';
 import { LABELS } from '../../../shared/plan.js';
@@ -52,6 +52,8 @@ export async function removeManaged(docker: Docker, facts: ContainerFacts): Prom
   if (facts.secretsDir) {
     const dir = basename(facts.secretsDir) === 'secrets' ? dirname(facts.secretsDir) : facts.secretsDir;
     await rm(dir, { recursive: true, force: true });
+    // The per-deployment parent (container-ref.ts secretsRootFor) goes too once empty.
+    await rmdir(dirname(dir)).catch(() => undefined);
   }
 }
 

@@ -1,0 +1,193 @@
+// The real wiring: a Supervisor whose deployments run on the Docker engine through the
+// engine modules (docker, gateway, gpu, secrets, store). Shared by the runtime behind the
+// app / `berth serve` and by `berth run`.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { BerthError } from '../../../shared/errors.js';
+import { LABELS } from '../../../shared/plan.js';
+import { slug, sha256Hex } from '../../../shared/truss/index.js';
+import type { GpuInfo, GpuReport } from '../../../shared/gpu.js';
+import type { EngineConnection } from '../docker/connection.js';
+import type { LogBuffer } from '../docker/log-buffer.js';
+import { loadTruss } from '../config/load.js';
+import { planSettingsFrom } from '../config/plan-settings.js';
+import { detectGpus, type GpuLedger } from '../gpu/index.js';
+import type { SecretStore } from '../secrets/index.js';
+import type { PortMemory, SettingsStore } from '../store/index.js';
+import { attachContainer, createContainer, removeSecretsDir } from './container-ref.js';
+import { DeploymentLogs } from './deployment-logs.js';
+import { enginePort, inspectFacts } from './engine-port.js';
+import { openGateway } from './gateway-port.js';
+import { pullImage } from './image-source.js';
+import { prepareDeployment } from './prepare.js';
+import { Supervisor, type EnginePort, type RecoveryReport, type SupervisorOptions } from './supervisor.js';
+import type { ContainerFacts, DeploymentEnv } from './ports.js';
+
+/** Label naming the Berth process that created a container ("<pid>@<host>"). */
+export const OWNER_LABEL = 'dev.berth.owner';
+
+export interface EngineSupervisorDeps {
+  connection: EngineConnection;
+  secrets: SecretStore;
+  settings: SettingsStore;
+  ports: PortMemory;
+  gpuLedger: GpuLedger;
+  /** instanceIdFor(dataDir): stamped on every container as LABELS.instance. */
+  instanceId: string;
+  gatewayApiKey: () => Promise<string | null>;
+  /** Where per-container secrets dirs live (<dataDir>/run/secrets/<deployment>). */
+  dataDir: string;
+  gpuReport?: () => Promise<GpuReport>;
+  /** A fixed gateway port (`berth run --port`); default: the deployment's remembered port. */
+  gatewayPort?: number;
+  supervisor?: Partial<Pick<SupervisorOptions, 'backoff' | 'pollMs' | 'stopTimeoutS' | 'keepRunningOnQuit' | 'probePeriodMs'>>;
+}
+
+export interface EngineSupervisor {
+  supervisor: Supervisor;
+  engine: EnginePort;
+  logsFor(deploymentId: string): LogBuffer | undefined;
+  /**
+   * Re-opens the configs of this instance's leftover containers (so running ones are
+   * re-adopted), then recovers: see Supervisor.init. Containers another live Berth process
+   * owns are left alone.
+   */
+  reopenLeftovers(): Promise<void>;
+}
+
+/** A stable id of a Berth data dir: every container this data dir creates carries it. */
+export function instanceIdFor(dataDir: string): string {
+  return createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12);
+}
+
+function ownerTag(): string {
+  return `${process.pid}@${process.env.HOSTNAME ?? ''}`;
+}
+
+/** True when the container was made by another Berth process that still runs on this host. */
+export function ownedByLiveProcess(facts: ContainerFacts): boolean {
+  const owner = facts.labels[OWNER_LABEL];
+  if (!owner) return false;
+  const [pidText, host] = owner.split('@');
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  if ((host ?? '') !== (process.env.HOSTNAME ?? '')) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The plan's deploymentId, computed the same way without planning. */
+async function deploymentIdFor(configPath: string): Promise<string> {
+  const loaded = await loadTruss(configPath);
+  const name = (loaded.config?.model_name ?? '').trim() || basename(loaded.trussDir) || 'model';
+  return `${slug(name)}-${sha256Hex(loaded.configPath).slice(0, 8)}`;
+}
+
+export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSupervisor {
+  const { connection, settings, secrets, gpuLedger, instanceId } = deps;
+  const docker = () => connection.docker;
+  const gpuReport = deps.gpuReport ?? (() => detectGpus({ docker: connection.status.up ? (connection.docker as never) : null }));
+  const logs = new Map<string, DeploymentLogs>();
+  // The ledger needs the GPU list synchronously; planning (which runs first) refreshes it.
+  let lastGpus: GpuInfo[] = [];
+  const engine = enginePort(connection);
+
+  const envFor = (deploymentId: string): DeploymentEnv => {
+    let log = logs.get(deploymentId);
+    if (!log) {
+      log = new DeploymentLogs(docker);
+      logs.set(deploymentId, log);
+    }
+    const sink = log;
+    return {
+      prepare: (configPath, opts) =>
+        prepareDeployment(configPath, opts, {
+          gpuReport: async () => {
+            const r = await gpuReport();
+            lastGpus = r.gpus;
+            return r;
+          },
+          heldByOthers: () =>
+            Object.entries(gpuLedger.held())
+              .filter(([id]) => id !== deploymentId)
+              .flatMap(([, ids]) => ids),
+          settings: () => planSettingsFrom(settings.get()),
+        }),
+      gpus: {
+        acquire: (id, count, o) => {
+          if (o.prefer?.length) gpuLedger.assign(id, o.prefer);
+          const grant = gpuLedger.acquire(id, { count, accelerator: o.accelerator }, lastGpus, { allowSharing: settings.get().allowGpuSharing });
+          for (const w of grant.warnings) sink.system(`[gpu] ${w}`);
+          return grant.deviceIds;
+        },
+        release: (id) => gpuLedger.release(id),
+      },
+      resolveSecrets: (plan) => secrets.resolveForPlan(plan.secrets),
+      ensureImage: (plan, o) => pullImage(docker(), plan, secrets, o),
+      buildImage: async (plan) => {
+        // The derived-image builder (electron/engine/build) has not landed in this build.
+        throw new BerthError(
+          'BUILD_FAILED',
+          `${plan.modelName} needs a derived image (${plan.build?.steps.map((s) => s.kind).join(', ') || 'build steps'}), and this build of Berth cannot build one yet.`,
+          'Bake the packages into the image named by base_image.image and remove requirements/system_packages/build_commands from config.yaml, or update Berth.',
+        );
+      },
+      createContainer: async (plan, o) => {
+        const c = await createContainer(docker(), plan, { secretValues: o.secretValues, instanceId, dataDir: deps.dataDir, extraLabels: { [OWNER_LABEL]: ownerTag() } });
+        return c;
+      },
+      attachContainer: (facts) => attachContainer(docker(), facts),
+      inspectContainer: (id) => inspectFacts(docker(), id),
+      followLogs: (id) => sink.follow(id),
+      log: sink,
+      openGateway: async (plan) => {
+        const s = settings.get();
+        const host = s.gatewayExpose ? '0.0.0.0' : '127.0.0.1';
+        const port = deps.gatewayPort ?? (await deps.ports.portFor(plan.deploymentId, { host }));
+        const apiKey = await deps.gatewayApiKey();
+        return openGateway(plan, { host, port, apiKey, requireKey: s.gatewayRequireKeyOnLoopback });
+      },
+      removeSecretsDir: (dir) => removeSecretsDir(dir),
+    };
+  };
+
+  const supervisor = new Supervisor({
+    engine: {
+      ...engine,
+      // Another live Berth process's containers are not this process's leftovers.
+      listManaged: async (id) => (await engine.listManaged(id)).filter((f) => !ownedByLiveProcess(f)),
+    },
+    envFor,
+    deploymentIdFor,
+    instanceId,
+    ...deps.supervisor,
+  });
+  supervisor.on('state', (id, s) => {
+    // Log history belongs to an open deployment; a closed one's buffer goes with it.
+    if (s.name === 'stopped' && !supervisor.list().some((d) => d.id === id)) logs.delete(id);
+  });
+
+  return {
+    supervisor,
+    engine,
+    logsFor: (id) => logs.get(id)?.buffer,
+    async reopenLeftovers() {
+      if (!connection.status.up) {
+        await supervisor.init({ removeUnknown: true });
+        return;
+      }
+      const found = (await engine.listManaged(instanceId).catch(() => [] as ContainerFacts[])).filter((f) => !ownedByLiveProcess(f));
+      for (const f of found) {
+        const path = f.labels[LABELS.configPath];
+        if (f.running && path && existsSync(path)) await supervisor.open(path).catch(() => undefined);
+      }
+      const report: RecoveryReport = await supervisor.init({ removeUnknown: true, adopt: true });
+      for (const a of report.adopted) logs.get(a.deploymentId)?.system(`re-adopted container ${a.name} (${a.containerId.slice(0, 12)}) left running by an earlier Berth`);
+    },
+  };
+}
