@@ -117,6 +117,8 @@ export interface FixtureContainer {
   url: string;
   container: Docker.Container;
   logs(): Promise<string>;
+  /** Polls the logs until pattern matches (bounded); resolves the logs, throws with their tail. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
   remove(): Promise<void>;
 }
@@ -140,15 +142,22 @@ export async function runFixture(opts: FixtureOptions): Promise<FixtureContainer
     },
   });
   await container.start();
+  const logs = async () => demux((await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer);
   return {
     id: container.id,
     name,
     port,
     url: `http://127.0.0.1:${port}`,
     container,
-    async logs() {
-      const buf = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
-      return demux(buf);
+    logs,
+    async waitForLog(pattern: RegExp, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const out = await logs();
+        if (pattern.test(out)) return out;
+        if (Date.now() > deadline) throw new Error(`no log line matching ${pattern} within ${timeoutMs} ms; last output:\n${out.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     async stop() {
       await container.stop({ t: 2 }).catch(() => undefined);

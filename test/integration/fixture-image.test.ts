@@ -10,6 +10,7 @@ import { docker, dockerCli, followProgress, imageExists, removeContainersByLabel
 import { collectSse, getJson, postJson, waitForHttp } from '../helpers/http.js';
 import { startRegistry, type LocalRegistry } from '../helpers/registry.js';
 import { tmpDir, type TempDir } from '../helpers/tmp.js';
+import WebSocket from 'ws';
 
 const AREA = 'fixtures-ci';
 
@@ -44,8 +45,8 @@ describe('fixture model-server image', () => {
     const t0 = Date.now();
     await waitForHttp(`${fx.url}/health`, { timeoutMs: 15_000, intervalMs: 50 });
     expect(Date.now() - t0).toBeLessThan(5_000);
-    const logs = await fx.logs();
-    expect(logs).toMatch(/FIXTURE_READY_AT \d{13}/);
+    // The engine collects stdout asynchronously: wait for the line rather than race it.
+    const logs = await fx.waitForLog(/FIXTURE_READY_AT \d{13}/);
     expect(logs.match(/FIXTURE_READY_AT/g)).toHaveLength(1);
   });
 
@@ -104,6 +105,87 @@ describe('fixture model-server image', () => {
     await new Promise((r) => setTimeout(r, 50));
     const end = await getJson(`${fx.url}/stats`);
     expect(end.body).toMatchObject({ inFlight: 0, maxInFlight: 4, total: 4, completed: 3, aborted: 1 });
+  });
+});
+
+describe('fixture fault knobs', () => {
+  const started: FixtureContainer[] = [];
+  afterAll(async () => {
+    for (const c of started) await c.remove();
+  });
+
+  it('echoes and streams over WebSocket /ws', async () => {
+    const fx = await runFixture({ area: AREA });
+    started.push(fx);
+    await waitForHttp(`${fx.url}/health`, { timeoutMs: 15_000 });
+    const ws = new WebSocket(`ws://127.0.0.1:${fx.port}/ws`);
+    const got: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      ws.on('error', reject);
+      ws.on('open', () => {
+        ws.send('hello');
+        ws.send(JSON.stringify({ stream: 3, interval_ms: 5 }));
+      });
+      ws.on('message', (d) => {
+        got.push(d.toString());
+        if (got.at(-1)!.includes('"done"')) resolve();
+      });
+    });
+    ws.close();
+    expect(got[0]).toBe('hello');
+    expect(got.slice(1).map((m) => JSON.parse(m))).toEqual([
+      { index: 0, token: 'berth' }, { index: 1, token: ' runs' }, { index: 2, token: ' truss' }, { done: true, count: 3 },
+    ]);
+  });
+
+  it('prints exactly FIXTURE_LOG_LINES lines, flaps readiness and hangs liveness on cue', async () => {
+    const fx = await runFixture({
+      area: AREA,
+      env: { FIXTURE_LOG_LINES: '3000', FIXTURE_READY_FLAP_S: '1', FIXTURE_LIVENESS_HANG_AFTER_S: '2', FIXTURE_LOG_FLOOD_LPS: '200' },
+    });
+    started.push(fx);
+    await waitForHttp(`${fx.url}/health`, { timeoutMs: 15_000, intervalMs: 50 });
+    const seen = new Set<number>();
+    const deadline = Date.now() + 3_000;
+    while (Date.now() < deadline && seen.size < 2) {
+      seen.add((await getJson(`${fx.url}/health`)).status);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect([...seen].sort()).toEqual([200, 503]);
+    // /live answers until 2 s after start, then never again.
+    let hung = false;
+    const liveDeadline = Date.now() + 6_000;
+    while (!hung && Date.now() < liveDeadline) {
+      const res = await fetch(`${fx.url}/live`, { signal: AbortSignal.timeout(700) }).catch(() => null);
+      if (res) expect(res.status).toBe(200);
+      hung = res === null;
+    }
+    expect(hung).toBe(true);
+    const logs = await fx.waitForLog(/LOG_LINE 3000\/3000/);
+    const lines = logs.split('\n').filter((l) => l.startsWith('LOG_LINE '));
+    expect(lines).toHaveLength(3000);
+    expect(lines.at(-1)).toMatch(/^LOG_LINE 3000\/3000 /);
+    expect(logs).toMatch(/\u001b\[3\dmflood \d+/);
+  });
+
+  it('crashes with FIXTURE_CRASH_CODE after FIXTURE_CRASH_AFTER_S', async () => {
+    const fx = await runFixture({ area: AREA, env: { FIXTURE_CRASH_AFTER_S: '1', FIXTURE_CRASH_CODE: '7' } });
+    started.push(fx);
+    const t0 = Date.now();
+    const exit = await fx.container.wait();
+    expect(exit.StatusCode).toBe(7);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(await fx.logs()).toContain('crashing on purpose');
+  });
+
+  it('exits promptly on docker stop (SIGTERM as PID 1)', async () => {
+    const fx = await runFixture({ area: AREA });
+    started.push(fx);
+    await waitForHttp(`${fx.url}/health`, { timeoutMs: 15_000 });
+    const t0 = Date.now();
+    await fx.container.stop({ t: 10 });
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect((await fx.container.inspect()).State.ExitCode).toBe(0);
   });
 });
 
