@@ -14,6 +14,7 @@ export const FIXTURE_IMAGE = 'berth-fixture/model-server:latest';
 
 /** Builds what the tests need when missing: the CLI (node side) and the renderer. */
 export function ensureBuilt(): void {
+  if (process.env.BERTH_E2E_URL) return;
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
     const r = spawnSync(process.execPath, ['scripts/build.mjs', '--node-only'], { cwd: ROOT, stdio: 'inherit' });
     if (r.status !== 0) throw new Error('node build failed: run `node scripts/build.mjs` to see why');
@@ -26,7 +27,10 @@ export function ensureBuilt(): void {
 
 export interface Serve { url: string; home: string; proc: ChildProcess; output: () => string; stop(): Promise<void> }
 
+/** BERTH_E2E_URL points the tests at an already running `berth serve` (for development). */
 export async function startServe(): Promise<Serve> {
+  const given = process.env.BERTH_E2E_URL;
+  if (given) return { url: given.replace(/\/$/, ''), home: '', proc: null as unknown as ChildProcess, output: () => '', async stop() {} };
   const home = mkdtempSync(join(tmpdir(), 'berth-e2e-home-'));
   const proc = spawn(process.execPath, ['bin/berth.js', 'serve', '--port', '0', '--host', '127.0.0.1'], {
     cwd: ROOT, env: { ...process.env, BERTH_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,12 +2,13 @@ import { href, type Route } from '../lib/route.js';
 import { useStore } from '../lib/store.js';
 import { deploymentsStore } from '../state/deployments.js';
 import { stateTone } from '../lib/format.js';
+import { Icon } from './Icon.js';
 
-const NAV: Array<{ name: Route['name']; label: string; icon: string }> = [
-  { name: 'deployments', label: 'Deployments', icon: '▦' },
-  { name: 'gpus', label: 'GPUs', icon: '◫' },
-  { name: 'secrets', label: 'Secrets', icon: '⚿' },
-  { name: 'settings', label: 'Settings', icon: '⚙' },
+const NAV: Array<{ name: Route['name']; label: string }> = [
+  { name: 'deployments', label: 'Deployments' },
+  { name: 'gpus', label: 'GPUs' },
+  { name: 'secrets', label: 'Secrets' },
+  { name: 'settings', label: 'Settings' },
 ];
 
 export function Sidebar({ route }: { route: Route }) {
@@ -15,12 +16,12 @@ export function Sidebar({ route }: { route: Route }) {
   const active = route.name === 'deployment' ? 'deployments' : route.name;
   return (
     <nav className="sidebar" aria-label="Main">
-      <div className="brand"><span className="logo" aria-hidden="true">⚓</span> Berth</div>
+      <div className="brand"><span className="logo"><Icon name="anchor" size={18} /></span> Berth</div>
       <ul>
         {NAV.map((n) => (
           <li key={n.name}>
             <a href={href({ name: n.name } as Route)} className={active === n.name ? 'active' : ''} aria-current={active === n.name ? 'page' : undefined}>
-              <span className="icon" aria-hidden="true">{n.icon}</span>{n.label}
+              <span className="icon"><Icon name={n.name} /></span>{n.label}
             </a>
           </li>
         ))}

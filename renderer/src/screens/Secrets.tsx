@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.js';
 import type { SecretEntry } from '../api/contract.js';
 import { useAction } from '../components/useAction.js';
@@ -10,14 +10,17 @@ export function Secrets() {
   const reload = async () => { const r = await list.run(() => api.secrets.list()); if (r) setItems(r); };
   useEffect(() => { void reload(); }, []);
   const [name, setName] = useState('');
-  const [value, setValue] = useState('');
+  // Secret inputs are uncontrolled: React would mirror a controlled value into the DOM attribute.
+  const valueRef = useRef<HTMLInputElement>(null);
+  const [hasValue, setHasValue] = useState(false);
   const set = useAction();
   const imp = useAction();
   const [notice, setNotice] = useState<string | null>(null);
 
-  const save = async (n: string, v: string) => {
-    const ok = await set.run(() => api.secrets.set({ name: n.trim(), value: v }));
-    if (ok) { setName(''); setValue(''); setNotice(`Saved ${n.trim()}. The value is stored encrypted and is never shown again.`); await reload(); }
+  const save = async (n: string) => {
+    const el = valueRef.current!;
+    const ok = await set.run(() => api.secrets.set({ name: n.trim(), value: el.value }));
+    if (ok) { setName(''); el.value = ''; setHasValue(false); setNotice(`Saved ${n.trim()}. The value is stored encrypted and is never shown again.`); await reload(); }
   };
 
   return (
@@ -33,10 +36,10 @@ export function Secrets() {
       {notice && <div className="note ok" role="status"><div className="note-body">{notice}</div><button type="button" className="btn ghost sm" aria-label="Dismiss" onClick={() => setNotice(null)}>✕</button></div>}
       <section className="card" aria-labelledby="add-h">
         <h2 id="add-h">Set a secret</h2>
-        <form className="row" onSubmit={(e) => { e.preventDefault(); void save(name, value); }}>
+        <form className="row" onSubmit={(e) => { e.preventDefault(); void save(name); }}>
           <input className="input mono" aria-label="Secret name" placeholder="hf_access_token" value={name} onChange={(e) => setName(e.target.value)} />
-          <input className="input grow mono" type="password" autoComplete="new-password" aria-label="Secret value" placeholder="value" value={value} onChange={(e) => setValue(e.target.value)} />
-          <button type="submit" className="btn primary" disabled={set.busy || !name.trim() || !value}>Save</button>
+          <input className="input grow mono" type="password" autoComplete="new-password" aria-label="Secret value" placeholder="value" ref={valueRef} onChange={(e) => setHasValue(!!e.target.value)} />
+          <button type="submit" className="btn primary" disabled={set.busy || !name.trim() || !hasValue}>Save</button>
         </form>
         <ErrorNote error={set.error} onDismiss={() => set.setError(null)} />
       </section>
@@ -55,15 +58,15 @@ export function Secrets() {
 
 function SecretRow({ s, onChange }: { s: SecretEntry; onChange: () => void }) {
   const [replacing, setReplacing] = useState(false);
-  const [value, setValue] = useState('');
+  const valueRef = useRef<HTMLInputElement>(null);
   const act = useAction();
   return (
     <tr>
       <td className="mono">{s.name}</td>
       <td>{replacing ? (
-        <form className="row tight" onSubmit={async (e) => { e.preventDefault(); if (await act.run(() => api.secrets.set({ name: s.name, value }))) { setReplacing(false); setValue(''); onChange(); } }}>
-          <input className="input sm mono" type="password" autoFocus aria-label={`New value for ${s.name}`} value={value} onChange={(e) => setValue(e.target.value)} />
-          <button type="submit" className="btn primary sm" disabled={!value || act.busy}>Save</button>
+        <form className="row tight" onSubmit={async (e) => { e.preventDefault(); const v = valueRef.current?.value ?? ''; if (!v) return; if (await act.run(() => api.secrets.set({ name: s.name, value: v }))) { setReplacing(false); onChange(); } }}>
+          <input className="input sm mono" type="password" autoFocus aria-label={`New value for ${s.name}`} ref={valueRef} />
+          <button type="submit" className="btn primary sm" disabled={act.busy}>Save</button>
           <button type="button" className="btn ghost sm" onClick={() => setReplacing(false)}>Cancel</button>
         </form>
       ) : <span className="muted mono">••••••••</span>}</td>
