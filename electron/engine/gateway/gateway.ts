@@ -18,7 +18,7 @@ import type { TransportKind } from '../../../shared/plan.js';
 import { isLoopbackHost, KeyChecker } from './auth.js';
 import { Limiter } from './limiter.js';
 import { GatewayMetricsRecorder } from './metrics.js';
-import { relay, type RelayHooks, type RelayTarget } from './proxy.js';
+import { abortUpstream, relay, type RelayedResponse, type RelayHooks, type RelayTarget } from './proxy.js';
 import { sendJson } from './respond.js';
 import { matchRoute, routeList, type RouteOptions } from './routes.js';
 import { rejectUpgrade, relayUpgrade } from './websocket.js';
@@ -286,6 +286,7 @@ export class Gateway extends EventEmitter {
 
   private onResponseClose(res: ServerResponse, startedAt: number): void {
     const r = res as SlotResponse;
+    abortUpstream(r);
     if (r.berthSlot) {
       r.berthSlot = false;
       this.limiter.release();
@@ -419,6 +420,6 @@ export class Gateway extends EventEmitter {
   }
 }
 
-interface SlotResponse extends ServerResponse {
+interface SlotResponse extends RelayedResponse {
   berthSlot?: boolean;
 }

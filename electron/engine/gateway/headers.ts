@@ -111,12 +111,13 @@ export function upstreamRequestHeaders(
 }
 
 /** The response header list for the client, with the request id added when absent. */
-export function clientResponseHeaders(raw: string[], requestId: string): { headers: string[]; streaming: boolean; sse: boolean } {
+export function clientResponseHeaders(raw: string[], requestId: string): { headers: string[]; streaming: boolean; sse: boolean; contentLength: number } {
   const out: string[] = [];
   let connection: string | undefined;
   let haveId = false;
   let streaming = true;
   let sse = false;
+  let contentLength = -1;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     const value = raw[i + 1];
@@ -125,14 +126,17 @@ export function clientResponseHeaders(raw: string[], requestId: string): { heade
       if (lower === 'connection') connection = value;
       continue;
     }
-    if (lower === 'content-length') streaming = false;
+    if (lower === 'content-length') {
+      streaming = false;
+      contentLength = Number(value);
+    }
     else if (lower === REQUEST_ID) haveId = true;
     else if (lower === 'content-type') sse = value.startsWith('text/event-stream');
     out.push(name, value);
   }
   if (!haveId) out.push('X-Baseten-Request-Id', requestId);
   const listed = connectionListed(connection);
-  return { headers: listed ? dropNames(out, listed) : out, streaming, sse };
+  return { headers: listed ? dropNames(out, listed) : out, streaming, sse, contentLength };
 }
 
 function dropNames(list: string[], names: Set<string>): string[] {

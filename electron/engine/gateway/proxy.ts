@@ -50,18 +50,12 @@ export function relay(req: IncomingMessage, res: ServerResponse, path: string, t
     hooks.onResponseHeaders(startedAt);
     const out = clientResponseHeaders(upres.rawHeaders, requestId);
     res.writeHead(upres.statusCode ?? 502, upres.statusMessage, out.headers as unknown as http.OutgoingHttpHeaders);
-    // A stream's headers go out now, not with its first chunk, so clients see the
-    // status as soon as the model answers.
-    if (out.streaming) res.flushHeaders();
-    if (out.sse) {
-      upres.on('data', (chunk: Buffer) => {
-        const n = countSseTokens(chunk);
-        if (n > 0) hooks.onTokens(n);
-      });
-    }
-    upres.on('aborted', () => res.destroy());
-    upres.on('error', () => res.destroy());
-    upres.pipe(res);
+    if (out.streaming) {
+      // A stream's headers go out now, not with its first chunk, so clients see the
+      // status as soon as the model answers.
+      res.flushHeaders();
+      forward(upres, res, out.sse ? hooks : null, -1);
+    } else forward(upres, res, null, out.contentLength);
   });
 
   upreq.on('error', (err: NodeJS.ErrnoException) => {
@@ -82,10 +76,8 @@ export function relay(req: IncomingMessage, res: ServerResponse, path: string, t
     });
   });
 
-  res.on('close', () => {
-    // Client gone (or the exchange finished): make sure the upstream stops too.
-    if (!upreq.destroyed && !res.writableFinished) upreq.destroy();
-  });
+  // The gateway's own 'close' handler destroys this if the client goes away first.
+  (res as RelayedResponse).berthUpstream = upreq;
 
   if (h.hasBody === 'none') {
     upreq.end();
@@ -118,4 +110,48 @@ export function relay(req: IncomingMessage, res: ServerResponse, path: string, t
       if (!answered) upreq.end();
     });
   }
+}
+
+export interface RelayedResponse extends ServerResponse {
+  berthUpstream?: http.ClientRequest;
+}
+
+/** Called when the client's response closes: an unfinished exchange stops upstream too. */
+export function abortUpstream(res: RelayedResponse): void {
+  const up = res.berthUpstream;
+  if (up === undefined) return;
+  res.berthUpstream = undefined;
+  if (!up.destroyed && !res.writableFinished) up.destroy();
+}
+
+/**
+ * Copies the upstream body to the client chunk by chunk, with backpressure. Cheaper than
+ * pipe() (no listener set-up and tear-down per request); a body that arrives in one chunk
+ * goes out with the headers in a single write.
+ */
+function forward(upres: IncomingMessage, res: ServerResponse, sse: RelayHooks | null, contentLength: number): void {
+  let seen = 0;
+  let ended = false;
+  upres.on('data', (chunk: Buffer) => {
+    if (sse !== null) {
+      const n = countSseTokens(chunk);
+      if (n > 0) sse.onTokens(n);
+    }
+    seen += chunk.length;
+    if (seen === contentLength) {
+      ended = true;
+      res.end(chunk);
+      return;
+    }
+    if (!res.write(chunk)) {
+      upres.pause();
+      res.once('drain', () => upres.resume());
+    }
+  });
+  upres.on('end', () => {
+    if (!ended) res.end();
+  });
+  // Mid-stream failure: a truncated response must not look complete.
+  upres.on('aborted', () => res.destroy());
+  upres.on('error', () => res.destroy());
 }
