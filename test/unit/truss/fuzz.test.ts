@@ -81,7 +81,7 @@ function mutate(text: string, r: () => number): string {
 }
 
 function check(text: string): void {
-  let r;
+  let r: ReturnType<typeof parseTrussConfig> | undefined;
   expect(() => (r = parseTrussConfig(text, 'f.yaml'))).not.toThrow();
   const res = r!;
   const errs = res.issues.filter((i) => i.severity === 'error');
