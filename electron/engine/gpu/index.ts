@@ -2,5 +2,6 @@
 export { detectGpus, detectGpuHardware, notFoundReason } from './detect.js';
 export { probeGpuCapabilities, decideGpuCapabilities, INSTALL_TOOLKIT_HINT } from './capabilities.js';
 export { explainGpuEngineError } from './explain.js';
-export { GpuSampler } from './sampler.js';
+export { GpuSampler, parseSample } from './sampler.js';
+export type { SmiFailure, SmiFailureKind } from './nvidia-smi.js';
 export { GpuLedger, type GpuWant, type GpuGrant } from './ledger.js';
