@@ -1,0 +1,230 @@
+// `berth serve` end to end: the real runtime on the real Docker engine, driven over real
+// HTTP and a real WebSocket. Opens a fixture truss, starts it, waits for ready through
+// events, reads logs, stops it; then the error paths and the static UI.
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { LABELS } from '../../../shared/plan.js';
+import type { DeploymentSummary } from '../../../shared/deployment.js';
+import type { ServerMessage } from '../../../shared/api/index.js';
+import { startServe, type Serving } from '../../../electron/cli/commands/serve.js';
+import { startBerthServer } from '../../../electron/engine/server/berth-server.js';
+import { docker } from '../../helpers/docker.js';
+import { makeBerthHome, tmpDir } from '../../helpers/tmp.js';
+
+const repo = resolve(__dirname, '../../..');
+const home = makeBerthHome('berth-serve-home-');
+const work = tmpDir('berth-serve-');
+const trussDir = join(work.dir, 'minimal');
+cpSync(join(repo, 'test/fixtures/trusses/minimal'), trussDir, { recursive: true });
+const uiDir = join(work.dir, 'ui');
+mkdirSync(join(uiDir, 'assets'), { recursive: true });
+writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>Berth UI</title>');
+writeFileSync(join(uiDir, 'assets', 'app-1234.js'), 'console.log("berth")');
+
+let serving: Serving;
+let base: string;
+const messages: ServerMessage[] = [];
+let ws: WebSocket;
+
+async function api(name: string, body?: unknown, init: RequestInit = {}) {
+  const res = await fetch(`${base}api/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+    ...init,
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  serving = await startServe({ paths: [trussDir], port: 0, host: '127.0.0.1', staticDir: uiDir, dataDir: home.dir, resourcesDir: join(repo, 'resources') });
+  base = serving.server.url;
+  ws = new WebSocket(`${base.replace('http', 'ws')}api/events`);
+  ws.on('message', (d) => messages.push(JSON.parse(String(d))));
+  await new Promise((res, rej) => {
+    ws.once('open', res);
+    ws.once('error', rej);
+  });
+});
+
+afterAll(async () => {
+  ws?.close();
+  await serving?.stop({ keepRunning: false });
+  // Belt and braces: nothing this test's data dir created may outlive it.
+  const left = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`] } });
+  for (const c of left) if (c.Labels[LABELS.configPath]?.startsWith(work.dir)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+  work.cleanup();
+  home.cleanup();
+});
+
+describe('berth serve', () => {
+  let id: string;
+
+  it('opens the paths given at start and says hello on the WebSocket', async () => {
+    expect(serving.opened).toEqual([{ path: trussDir, ok: true }]);
+    await waitFor('hello', () => messages.find((m) => m.type === 'hello'), 5000);
+    const list = await api('deployments.list');
+    expect(list.status).toBe(200);
+    const mine = (list.body.result as DeploymentSummary[]).find((d) => d.configPath.startsWith(trussDir));
+    expect(mine).toBeDefined();
+    expect(mine!.modelName).toBe('minimal');
+    expect(mine!.errors.filter((e) => e.severity === 'error')).toEqual([]);
+    id = mine!.id;
+  });
+
+  it('starts the deployment, streams state until ready, serves logs, and stops it', async () => {
+    const started = await api('deployments.start', { id });
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    const ready = await waitFor(
+      'ready state event',
+      () => messages.find((m) => m.type === 'event' && m.channel === 'deployment.state' && m.payload.id === id && m.payload.state.name === 'ready'),
+      90_000,
+    );
+    expect(ready).toBeDefined();
+    const states = messages.filter((m) => m.type === 'event' && m.channel === 'deployment.state' && m.payload.id === id).map((m) => (m as any).payload.state.name);
+    expect(states[states.length - 1]).toBe('ready');
+    expect(states.indexOf('ready')).toBeGreaterThan(0); // something came before ready
+
+    const detail = await api('deployments.get', { id });
+    expect(detail.status).toBe(200);
+    expect(detail.body.result.summary.state.name).toBe('ready');
+    expect(detail.body.result.plan.modelName).toBe('minimal');
+    expect(detail.body.result.dockerRun).toMatch(/^docker run /);
+    expect(detail.body.result.timeline.length).toBeGreaterThan(0);
+    const containerId = detail.body.result.summary.containerId as string;
+    expect(containerId).toBeTruthy();
+
+    // Container output reaches the buffer shortly after ready: poll, bounded.
+    let tail: any;
+    const end = Date.now() + 15_000;
+    do {
+      tail = await api('logs.tail', { id, n: 200 });
+      if (tail.body.result.lines.some((l: any) => l.stream !== 'system')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    } while (Date.now() < end);
+    expect(tail.status).toBe(200);
+    expect(tail.body.result.lines.length).toBeGreaterThan(0);
+    expect(tail.body.result.lastSeq).toBeGreaterThanOrEqual(tail.body.result.lines.at(-1).seq);
+    const since = await api('logs.since', { id, seq: tail.body.result.lines[0].seq });
+    expect(since.body.result.lines.length).toBe(tail.body.result.lines.length - 1);
+    await waitFor('a deployment.log event', () => messages.find((m) => m.type === 'event' && m.channel === 'deployment.log' && m.payload.id === id), 5000);
+
+    const stopped = await api('deployments.stop', { id });
+    expect(stopped.status).toBe(200);
+    expect(['stopped', 'idle']).toContain(stopped.body.result.state.name);
+    await expect(docker.getContainer(containerId).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('answers an unknown command with 404 and a hint', async () => {
+    const r = await api('deployments.explode', {});
+    expect(r.status).toBe(404);
+    expect(r.body).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(r.body.error.message).toContain('deployments.explode');
+    expect(r.body.error.hint).toBeTruthy();
+  });
+
+  it('answers invalid JSON with 400', async () => {
+    const r = await api('deployments.start', '{"id": ');
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(r.body.error.message).toMatch(/not valid JSON/);
+  });
+
+  it('answers a schema failure with 400 naming the field', async () => {
+    const r = await api('deployments.start', { id: 42 });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('BAD_REQUEST');
+    expect(r.body.error.message).toMatch(/^Invalid input for 'deployments\.start': id: /);
+    const extra = await api('deployments.stop', { id: 'x', now: true });
+    expect(extra.status).toBe(400);
+    expect(extra.body.error.message).toContain('now');
+  });
+
+  it('reports a missing deployment as 404 and never a stack', async () => {
+    const r = await api('deployments.get', { id: 'no-such-deployment' });
+    expect(r.status).toBe(404);
+    expect(JSON.stringify(r.body)).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses non-POST, non-JSON bodies, foreign Host and cross-origin calls', async () => {
+    expect((await fetch(`${base}api/deployments.list`)).status).toBe(405);
+    const textBody = await fetch(`${base}api/deployments.list`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    expect(textBody.status).toBe(415);
+    const cross = await api('deployments.list', {}, { headers: { origin: 'https://evil.example' } });
+    expect(cross.status).toBe(403);
+    const host = await new Promise<number>((res, rej) => {
+      const req = http.request(`${base}api/deployments.list`, { method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json' } }, (r) => {
+        r.resume();
+        res(r.statusCode!);
+      });
+      req.on('error', rej);
+      req.end('{}');
+    });
+    expect(host).toBe(421);
+  });
+
+  it('serves the UI with the right types and cache headers, falling back to index.html', async () => {
+    const index = await fetch(base);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    expect(await index.text()).toContain('Berth UI');
+    const asset = await fetch(`${base}assets/app-1234.js`);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    const route = await fetch(`${base}deployments/abc`);
+    expect(route.status).toBe(200);
+    expect(await route.text()).toContain('Berth UI');
+    expect((await fetch(`${base}assets/nope.js`)).status).toBe(404);
+    const traversal = await fetch(`${base}..%2f..%2fpackage.json`);
+    expect(await traversal.text()).not.toContain('"devDependencies"');
+  });
+});
+
+describe('berth serve with an API key', () => {
+  it('requires the key on /api and the WebSocket', async () => {
+    const s = await startBerthServer({ service: serving.runtime.service, host: '127.0.0.1', port: 0, staticDir: null, apiKey: 'sekret-key', version: 't' });
+    try {
+      const call = (headers: Record<string, string>) => fetch(`${s.url}api/engine.status`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+      const none = await call({});
+      expect(none.status).toBe(401);
+      expect(((await none.json()) as any).error.hint).toMatch(/x-berth-key/);
+      expect((await call({ 'x-berth-key': 'wrong' })).status).toBe(401);
+      expect((await call({ 'x-berth-key': 'sekret-key' })).status).toBe(200);
+      expect((await call({ authorization: 'Bearer sekret-key' })).status).toBe(200);
+      const wsUrl = `${s.url.replace('http', 'ws')}api/events`;
+      const refused = await new Promise<number>((res) => {
+        const w = new WebSocket(wsUrl);
+        w.on('unexpected-response', (_req, r) => res(r.statusCode!));
+        w.on('open', () => res(101));
+        w.on('error', () => {});
+      });
+      expect(refused).toBe(401);
+      const hello = await new Promise<ServerMessage>((res, rej) => {
+        const w = new WebSocket(`${wsUrl}?key=sekret-key`);
+        w.once('message', (d) => {
+          res(JSON.parse(String(d)));
+          w.close();
+        });
+        w.once('error', rej);
+      });
+      expect(hello.type).toBe('hello');
+    } finally {
+      await s.close();
+    }
+  });
+});
