@@ -9,6 +9,8 @@ describe('explainGpuEngineError', () => {
     expect(e?.message).toMatch(/no NVIDIA device driver/);
     expect(e?.hint).toMatch(/Install the NVIDIA Container Toolkit/);
     expect(e?.hint).toMatch(/nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker/);
+    // DeviceRequests with Driver "nvidia" fail the same way, naming the driver.
+    expect(explainGpuEngineError('could not select device driver "nvidia" with capabilities: [[gpu]]')?.code).toBe('GPU_RUNTIME_MISSING');
   });
 
   it('maps an unknown nvidia runtime', () => {
