@@ -32,30 +32,37 @@ export class DeploymentLogs implements LogSink {
       .map((l) => l.text);
   }
 
-  /** Starts following the container; the returned stopper also works before the follow attached. */
+  /**
+   * Starts following the container; the returned stopper also works before the follow
+   * attached. The engine ends a follow at once for a container that is created but not yet
+   * started (Deployment follows before it starts, so no line is lost): the follow is
+   * re-attached from the last line seen until the container runs, and again if the stream
+   * drops while it still runs. An exited container ends it; a restart follows anew.
+   */
   follow(containerId: string): () => void {
     let stopped = false;
     let stopFollower: (() => void) | null = null;
-    const seen = this.lastTime.get(containerId);
-    const opts = seen !== undefined ? { since: seen + 1 } : { tail: ADOPT_TAIL };
-    followLogs(
-      this.docker(),
-      containerId,
-      (line) => {
+    const push = (line: { stream: 'stdout' | 'stderr' | 'system'; text: string; time: number }) => {
+      if (stopped) return;
+      this.lastTime.set(containerId, Math.max(this.lastTime.get(containerId) ?? 0, line.time));
+      this.buffer.push(line.stream, line.text, line.time);
+    };
+    const attach = async () => {
+      for (let round = 0; !stopped; round++) {
+        const seen = this.lastTime.get(containerId);
+        if (seen === undefined) this.lastTime.set(containerId, Date.now() - 1);
+        const f = await followLogs(this.docker(), containerId, push, seen !== undefined ? { since: seen + 1 } : { tail: ADOPT_TAIL });
+        if (stopped) return f.stop();
+        stopFollower = () => f.stop();
+        await f.done;
         if (stopped) return;
-        this.lastTime.set(containerId, Math.max(this.lastTime.get(containerId) ?? 0, line.time));
-        this.buffer.push(line.stream, line.text, line.time);
-      },
-      opts,
-    ).then(
-      (f) => {
-        if (stopped) f.stop();
-        else stopFollower = () => f.stop();
-      },
-      // A container gone before the follow attached: its exit is handled by events/inspect.
-      () => undefined,
-    );
-    if (seen === undefined) this.lastTime.set(containerId, Date.now() - 1);
+        const info = await this.docker().getContainer(containerId).inspect().catch(() => null);
+        if (!info || !(info.State.Running || info.State.Status === 'created')) return;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 100 * (round + 1))));
+      }
+    };
+    // A container gone before the follow attached: its exit is handled by events/inspect.
+    attach().catch(() => undefined);
     return () => {
       stopped = true;
       stopFollower?.();
