@@ -23,6 +23,7 @@ const LATEST_ONLY: ReadonlySet<EventChannel> = new Set(['engine.status', 'deploy
 export class WsClient {
   private readonly queue = new Map<string, EventMessage>();
   private seq = 0;
+  private oneOffs = 0;
   private timer: NodeJS.Timeout | null = null;
   /** Count of events this client lost to backpressure (logs counted by line). */
   dropped = 0;
@@ -51,6 +52,7 @@ export class WsClient {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.queue.clear();
+    this.oneOffs = 0;
   }
 
   private enqueue(msg: EventMessage): void {
@@ -77,11 +79,18 @@ export class WsClient {
       this.queue.set(key, msg);
       return;
     }
+    // Merged entries are already bounded (one per channel and deployment); only the
+    // one-off events (timeline, probes) count against maxQueued, oldest dropped first.
     this.queue.set(`#${this.seq++}`, msg);
-    while (this.queue.size > this.limits.maxQueued) {
-      const oldest = this.queue.keys().next().value as string;
-      this.queue.delete(oldest);
-      this.dropped++;
+    this.oneOffs++;
+    if (this.oneOffs > this.limits.maxQueued) {
+      for (const key of this.queue.keys()) {
+        if (!key.startsWith('#')) continue;
+        this.queue.delete(key);
+        this.oneOffs--;
+        this.dropped++;
+        if (this.oneOffs <= this.limits.maxQueued) break;
+      }
     }
   }
 
@@ -97,11 +106,13 @@ export class WsClient {
   private drain(): void {
     if (this.socket.readyState !== this.socket.OPEN) {
       this.queue.clear();
+      this.oneOffs = 0;
       return;
     }
     for (const [key, msg] of this.queue) {
       if (this.socket.bufferedAmount >= this.limits.highWaterBytes) break;
       this.queue.delete(key);
+      if (key.startsWith('#')) this.oneOffs--;
       this.socket.send(JSON.stringify(msg));
     }
     if (this.queue.size) this.schedule();

@@ -1,0 +1,172 @@
+// BerthService over in-memory ports: what the service itself decides (validation, error
+// shapes, secret checks, imports, log batching). The managers behind the ports have their
+// own tests; the real wiring is exercised by test/integration/server.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BerthService } from '../../../electron/engine/service/berth-service.js';
+import type { DeploymentEvent, DeploymentPort, ServicePorts } from '../../../electron/engine/service/ports.js';
+import type { DeploymentSummary } from '../../../shared/deployment.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'berth-svc-'));
+const configPath = join(dir, 'config.yaml');
+writeFileSync(configPath, 'model_name: m\n');
+
+function makeDeployment(secrets: string[]): DeploymentPort & { emit(ev: DeploymentEvent): void; started: number } {
+  const listeners = new Set<(ev: DeploymentEvent) => void>();
+  const summary: DeploymentSummary = { id: 'dep1', modelName: 'm', configPath, state: { name: 'idle', reason: '', since: 0 }, gpuDeviceIds: [], gatewayUrl: null, containerId: null, image: 'img', errors: [] };
+  const d = {
+    id: 'dep1',
+    configPath,
+    started: 0,
+    summary: () => summary,
+    start: async () => {
+      d.started++;
+    },
+    stop: async () => {},
+    restart: async () => {},
+    plan: () => null,
+    dockerRun: () => null,
+    timeline: () => [],
+    probes: () => [],
+    metrics: () => null,
+    progress: () => null,
+    configText: () => readFileSync(configPath, 'utf8'),
+    issues: () => [],
+    declaredSecrets: () => secrets,
+    logsTail: () => ({ lines: [], lastSeq: 0, dropped: 0 }),
+    logsSince: () => ({ lines: [], lastSeq: 0, dropped: 0 }),
+    subscribe: (l: (ev: DeploymentEvent) => void) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    emit: (ev: DeploymentEvent) => listeners.forEach((l) => l(ev)),
+  };
+  return d;
+}
+
+function makeService(declared: string[] = ['hf_token']) {
+  const store = new Map<string, string>();
+  const dep = makeDeployment(declared);
+  const open = new Map<string, DeploymentPort>();
+  const ports: ServicePorts = {
+    supervisor: {
+      open: async () => {
+        open.set(dep.id, dep);
+        return dep;
+      },
+      list: () => [...open.values()],
+      get: (id) => open.get(id),
+      close: async (id) => {
+        open.delete(id);
+      },
+      validateText: async () => ({ issues: [], plan: null, dockerRun: null }),
+      shutdown: async () => {},
+    },
+    engine: { status: () => ({ up: true, checkedAt: 1 }), onStatus: () => () => {} },
+    gpu: { report: async () => ({ gpus: [], driverVersion: null, cudaVersion: null, capabilities: { usable: false, via: 'none' } }), onSample: () => () => {} },
+    secrets: {
+      names: async () => [...store.keys()],
+      has: async (n) => store.has(n),
+      set: async (n, v) => void store.set(n, v),
+      delete: async (n) => void store.delete(n),
+    },
+    settings: { get: () => ({}) as never, update: async () => ({}) as never },
+    recent: { list: async () => [{ path: configPath, openedAt: 1, modelName: null }, { path: join(dir, 'gone.yaml'), openedAt: 0, modelName: null }], add: async () => {} },
+    gatewayKey: { exists: async () => false, generate: async () => 'k' },
+    examplesDir: resolve(__dirname, '../../../resources/examples'),
+    dataDir: dir,
+    version: 't',
+  };
+  return { service: new BerthService(ports), store, dep };
+}
+
+describe('BerthService', () => {
+  it('refuses to start while a declared secret has no value, and names it', async () => {
+    const { service, store, dep } = makeService();
+    await service.call('deployments.open', { path: configPath });
+    const r = await service.handle('deployments.start', { id: 'dep1' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'SECRET_MISSING' } });
+    expect(!r.ok && r.error.message).toContain('hf_token');
+    expect(!r.ok && r.error.hint).toContain('berth secrets set hf_token');
+    store.set('hf_token', 'v');
+    expect((await service.handle('deployments.start', { id: 'dep1' })).ok).toBe(true);
+    expect(dep.started).toBe(1);
+  });
+
+  it('imports secrets from .env text and from a Truss config, skipping placeholders and existing ones', async () => {
+    const { service, store } = makeService();
+    store.set('EXISTING', 'old');
+    const r = await service.call('secrets.import', { source: 'text', text: '# comment\nexport A=1\nB="two words"\nEXISTING=new\n' });
+    expect(r.imported.sort()).toEqual(['A', 'B']);
+    expect(r.skipped).toEqual([{ name: 'EXISTING', reason: expect.stringContaining('already set') }]);
+    expect(store.get('B')).toBe('two words');
+    const truss = join(dir, 'truss.yaml');
+    writeFileSync(truss, 'secrets:\n  hf_access_token: hf_x\n  placeholder: null\n');
+    const t = await service.call('secrets.import', { source: 'truss', path: truss });
+    expect(t.imported).toEqual(['hf_access_token']);
+    expect(t.skipped[0]).toMatchObject({ name: 'placeholder' });
+    const list = await service.call('secrets.list');
+    expect(list.map((s) => s.name)).toEqual(['A', 'B', 'EXISTING', 'hf_access_token']);
+    const bad = await service.handle('secrets.import', { source: 'file', path: join(dir, 'missing.env') });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('keeps berth.* secret names for itself', async () => {
+    const { service } = makeService();
+    expect(await service.handle('secrets.set', { name: 'berth.gateway', value: 'x' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+  });
+
+  it('only writes configs that are open', async () => {
+    const { service } = makeService();
+    const other = join(dir, 'other.yaml');
+    const r = await service.handle('deployments.saveConfig', { path: other, text: 'x: 1' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    await service.call('deployments.open', { path: configPath });
+    const ok = await service.handle('deployments.saveConfig', { path: configPath, text: 'model_name: saved\n' });
+    expect(ok.ok).toBe(true);
+    expect(readFileSync(configPath, 'utf8')).toBe('model_name: saved\n');
+  });
+
+  it('batches log lines into deployment.log events', async () => {
+    const { service, dep } = makeService();
+    await service.call('deployments.open', { path: configPath });
+    const got: unknown[] = [];
+    service.events.subscribe((channel, payload) => channel === 'deployment.log' && got.push(payload));
+    for (let i = 1; i <= 10; i++) dep.emit({ type: 'log', lines: [{ seq: i, time: i, stream: 'stdout', text: `l${i}` }] });
+    expect(got).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(got).toHaveLength(1);
+    expect((got[0] as { lines: unknown[] }).lines).toHaveLength(10);
+  });
+
+  it('forwards state events with the fresh summary', async () => {
+    const { service, dep } = makeService();
+    await service.call('deployments.open', { path: configPath });
+    const got: any[] = [];
+    service.events.subscribe((channel, payload) => channel === 'deployment.state' && got.push(payload));
+    dep.emit({ type: 'state', state: { name: 'starting', reason: 'r', since: 1 } });
+    expect(got[0]).toMatchObject({ id: 'dep1', state: { name: 'starting' }, summary: { id: 'dep1' } });
+  });
+
+  it('gives clear errors for unknown ids, missing paths, and no dialog over HTTP', async () => {
+    const { service } = makeService();
+    expect(await service.handle('deployments.get', { id: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', hint: expect.any(String) } });
+    expect(await service.handle('deployments.open', { path: join(dir, 'nothing-here') })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await service.handle('dialog.openConfig', {})).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+  });
+
+  it('marks recent configs that are gone, and lists bundled examples', async () => {
+    const { service } = makeService();
+    const recent = await service.call('recent.list');
+    expect(recent.map((r) => r.exists)).toEqual([true, false]);
+    const examples = await service.call('examples.list');
+    const dirs = readdirSync(resolve(__dirname, '../../../resources/examples'), { withFileTypes: true }).filter((d) => d.isDirectory());
+    expect(examples.map((e) => e.name)).toEqual(dirs.map((d) => d.name).sort());
+    for (const e of examples) {
+      expect(e.path).toMatch(/config\.yaml$/);
+      expect(e.modelName).toBeTruthy();
+    }
+  });
+});
