@@ -2,7 +2,7 @@
 // mounted read-only at /secrets. The parent is 0700 root so no other host user can reach
 // it; the mounted dir and files belong to the container's user so it can read them.
 import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export interface SecretsDir {
@@ -13,9 +13,10 @@ export interface SecretsDir {
   cleanup(): Promise<void>;
 }
 
+/** Inside Berth's data dir: Docker Desktop can bind-mount it (it shares the home dir), unlike /run/user. */
 export function defaultSecretsRoot(): string {
-  const home = process.env.BERTH_HOME;
-  return home ? join(home, 'run', 'secrets') : join(tmpdir(), `berth-secrets-${process.getuid?.() ?? 'u'}`);
+  const home = process.env.BERTH_HOME || join(homedir(), '.config', 'berth');
+  return join(home, 'run', 'secrets');
 }
 
 /**
