@@ -28,6 +28,16 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** Polls until fn returns a value (events arrive asynchronously; the machine may be busy). */
+async function until<T>(fn: () => T | undefined, ms = 10_000): Promise<T | undefined> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('createModelContainer', () => {
@@ -108,16 +118,14 @@ describe('createModelContainer', () => {
 
     await c.stop(5);
     await follower.done;
-    await new Promise((r) => setTimeout(r, 500));
-    const die = events.find((e) => e.action === 'die');
+    const die = await until(() => events.find((e) => e.action === 'die'));
     expect(events.some((e) => e.action === 'start')).toBe(true);
     expect(die).toMatchObject({ containerId: c.id, exitCode: 0, instanceId, deploymentId: plan.deploymentId });
 
     const dir = c.secretsDir!;
     await c.remove();
     expect(existsSync(dir)).toBe(false);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(events.some((e) => e.action === 'destroy')).toBe(true);
+    expect(await until(() => events.find((e) => e.action === 'destroy'))).toMatchObject({ containerId: c.id });
     watcher.stop();
   });
 
