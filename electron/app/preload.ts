@@ -1,7 +1,8 @@
 // Runs sandboxed before the UI loads. It exposes exactly one thing, `window.berth`: an
-// ApiClient made from the contract's command names (invoke) and event channels (on/off).
+// ApiClient made from the contract's command names (invoke) and event channels (on/off),
+// plus pathForFile for drag-and-drop.
 // ipcRenderer itself never reaches the page.
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { buildApiClient } from '../../shared/api/client.js';
 import { IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, isErrorShape, type ApiResponse, type EventMessage } from '../../shared/api/transport.js';
 import { isEventChannel, type EventChannel } from '../../shared/api/events.js';
@@ -40,4 +41,7 @@ const api = buildApiClient(
   { toThrown: (e) => (isErrorShape(e) ? { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } : e) },
 );
 
-contextBridge.exposeInMainWorld('berth', api);
+// Drag-and-drop of a config.yaml: the page gets the dropped file's path, nothing more.
+const pathForFile = (file: File): string => webUtils.getPathForFile(file);
+
+contextBridge.exposeInMainWorld('berth', { ...api, pathForFile });

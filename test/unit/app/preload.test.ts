@@ -18,6 +18,7 @@ const ipcRenderer = {
 vi.mock('electron', () => ({
   contextBridge: { exposeInMainWorld: (key: string, api: unknown) => exposed.push([key, api]) },
   ipcRenderer,
+  webUtils: { getPathForFile: (f: { path: string }) => f.path },
 }));
 
 type Api = Record<string, unknown> & { on: (c: string, h: (p: unknown) => void) => () => void };
@@ -33,9 +34,10 @@ describe('preload', () => {
     expect(exposed.map(([k]) => k)).toEqual(['berth']);
   });
 
-  it('exposes every command by namespace plus on/off/call, and nothing else', () => {
+  it('exposes every command by namespace plus on/off/call and pathForFile, and nothing else', () => {
     const namespaces = [...new Set(COMMAND_NAMES.map((n) => n.split('.')[0]))];
-    expect(Object.keys(api).sort()).toEqual([...namespaces, 'call', 'off', 'on'].sort());
+    expect(Object.keys(api).sort()).toEqual([...namespaces, 'call', 'off', 'on', 'pathForFile'].sort());
+    expect((api.pathForFile as (f: unknown) => string)({ path: '/tmp/config.yaml' })).toBe('/tmp/config.yaml');
     for (const n of COMMAND_NAMES) {
       const [ns, m] = n.split('.');
       expect(typeof (api[ns] as Record<string, unknown>)[m]).toBe('function');
