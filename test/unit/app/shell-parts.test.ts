@@ -1,0 +1,68 @@
+// The Electron shell's pure parts: window state, argv paths, tray text, menu.
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { configPathsFromArgv } from '../../../electron/app/argv-paths.js';
+import { buildMenuTemplate } from '../../../electron/app/menu.js';
+import { makeSenderCheck } from '../../../electron/app/security.js';
+import { trayStatus } from '../../../electron/app/tray-status.js';
+import { loadWindowState, saveWindowState, windowStateFile } from '../../../electron/app/window-state.js';
+import type { DeploymentSummary } from '../../../shared/deployment.js';
+
+const displays = [{ x: 0, y: 0, width: 1920, height: 1080 }];
+
+describe('window state', () => {
+  it('round-trips bounds and maximized, privately', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-ws-'));
+    await saveWindowState(dir, { x: 100, y: 50, width: 1000, height: 700, maximized: true });
+    expect(loadWindowState(dir, displays)).toEqual({ x: 100, y: 50, width: 1000, height: 700, maximized: true });
+    if (process.platform !== 'win32') expect(statSync(windowStateFile(dir)).mode & 0o077).toBe(0);
+  });
+
+  it('drops a position on a display that is gone, clamps tiny sizes, survives junk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-ws-'));
+    await saveWindowState(dir, { x: 5000, y: 50, width: 100, height: 100, maximized: false });
+    expect(loadWindowState(dir, displays)).toEqual({ width: 800, height: 560, maximized: false });
+    writeFileSync(windowStateFile(dir), '{not json');
+    expect(loadWindowState(dir, displays)).toEqual({ width: 1280, height: 820, maximized: false });
+  });
+});
+
+describe('argv paths', () => {
+  it('keeps existing paths after the app path, skipping flags', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-argv-'));
+    writeFileSync(join(dir, 'config.yaml'), '');
+    expect(configPathsFromArgv(['electron', '.', '--inspect', 'config.yaml', 'missing.yaml'], { isPackaged: false, cwd: dir })).toEqual([join(dir, 'config.yaml')]);
+    expect(configPathsFromArgv(['/opt/Berth/berth-app', dir], { isPackaged: true, cwd: '/' })).toEqual([dir]);
+  });
+});
+
+describe('sender check', () => {
+  it('accepts only the bundled UI (and the dev server when set)', () => {
+    const check = makeSenderCheck('/opt/berth/dist/renderer/index.html', null);
+    expect(check('file:///opt/berth/dist/renderer/index.html')).toBe(true);
+    expect(check('file:///opt/berth/dist/renderer-evil/index.html')).toBe(false);
+    expect(check('http://localhost:5173/')).toBe(false);
+    expect(makeSenderCheck('/x/index.html', 'http://localhost:5173')('http://localhost:5173/#/d')).toBe(true);
+  });
+});
+
+describe('tray and menu', () => {
+  const s = (name: string) => ({ state: { name } }) as DeploymentSummary;
+  it('summarises deployments', () => {
+    expect(trayStatus([])).toBe('Berth: 0 ready');
+    expect(trayStatus([s('ready'), s('ready'), s('pulling'), s('crash_loop')])).toBe('Berth: 2 ready, 1 starting, 1 need attention');
+  });
+  it('menu items call their actions', () => {
+    const a = { openConfigDialog: vi.fn(), openPath: vi.fn(), openDocs: vi.fn(), openDataDir: vi.fn(), showAbout: vi.fn() };
+    const t = buildMenuTemplate([{ path: '/a/config.yaml', modelName: 'a', openedAt: 1, exists: true }], [{ name: 'ex', path: '/ex/config.yaml', modelName: 'Ex', description: '', accelerator: 'H100' }], a, 'linux');
+    const file = t.find((m) => m.label === 'File')!.submenu!;
+    file.find((i) => i.label === 'Open Config…')!.click!();
+    file.find((i) => i.label === 'Open Recent')!.submenu![0].click!();
+    file.find((i) => i.label === 'Examples')!.submenu![0].click!();
+    expect(a.openConfigDialog).toHaveBeenCalled();
+    expect(a.openPath.mock.calls).toEqual([['/a/config.yaml'], ['/ex/config.yaml']]);
+    expect(file.find((i) => i.label === 'Examples')!.submenu![0].label).toBe('Ex (H100)');
+  });
+});
