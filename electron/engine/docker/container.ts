@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import type Docker from 'dockerode';
 import { BerthError } from '../../../shared/errors.js';
 import { LABELS, type RunPlan } from '../../../shared/plan.js';
+import { explainGpuEngineError } from '../gpu/explain.js';
 import { defaultSecretsRoot, writeSecretsDir } from './secrets-dir.js';
 
 export const HF_CACHE_TARGET = '/root/.cache/huggingface';
@@ -19,6 +20,12 @@ export interface CreateContainerOptions {
   secretsRoot?: string;
   /** Extra labels (e.g. test markers); Berth's own labels always win. */
   extraLabels?: Record<string, string>;
+  /**
+   * How the engine hands out GPUs (GpuCapabilities.via). 'cdi' requests
+   * `nvidia.com/gpu=<id>` devices: pass device indexes in plan.gpu.deviceIds then, as
+   * nvidia-ctk names CDI devices by index.
+   */
+  gpuVia?: 'nvidia-runtime' | 'cdi' | 'none';
 }
 
 export interface ModelContainer {
@@ -51,7 +58,13 @@ function engineText(err: unknown): string {
 /** Maps engine start/create failures to what the user can do about them. */
 export function translateContainerError(err: unknown, ctx: { hostPort: number; image: string; name: string }): BerthError {
   const text = engineText(err);
-  if (/could not select device driver .* with capabilities: \[\[gpu\]\]/.test(text) || /nvidia-container-cli|unknown or invalid runtime name: nvidia/.test(text)) return gpuRuntimeMissingError();
+  // The gpu area knows the driver/toolkit/CDI failure modes apart; the CPU-run way out is ours to add.
+  const gpu = explainGpuEngineError(text);
+  if (gpu) {
+    if (gpu.code !== 'GPU_RUNTIME_MISSING' || /CPU run/.test(gpu.hint ?? '')) return gpu;
+    return new BerthError(gpu.code, gpu.message, `${gpu.hint ?? ''} Or choose an explicit CPU run for this model.`.trim());
+  }
+  if (/could not select device driver .* with capabilities: \[\[gpu\]\]/.test(text)) return gpuRuntimeMissingError();
   if (/port is already allocated|address already in use/i.test(text)) {
     return new BerthError('PORT_IN_USE', `Port ${ctx.hostPort} on 127.0.0.1 is already in use.`, 'Stop whatever listens there, or let Berth pick a free port (port 0 / clear the port setting).');
   }
@@ -163,10 +176,11 @@ export async function createModelContainer(docker: Docker, plan: RunPlan, opts: 
   };
   const portKey = `${plan.serverPort}/tcp`;
   const gpu = plan.gpu;
-  const deviceRequests =
-    gpu && (gpu.deviceIds.length || gpu.count > 0)
-      ? [gpu.deviceIds.length ? { Driver: 'nvidia', DeviceIDs: gpu.deviceIds, Capabilities: [['gpu']] } : { Driver: 'nvidia', Count: gpu.count, Capabilities: [['gpu']] }]
-      : undefined;
+  const deviceRequests = !gpu || !(gpu.deviceIds.length || gpu.count > 0)
+    ? undefined
+    : opts.gpuVia === 'cdi'
+      ? [{ Driver: 'cdi', DeviceIDs: (gpu.deviceIds.length ? gpu.deviceIds : ['all']).map((d) => (d.includes('=') ? d : `nvidia.com/gpu=${d}`)) }]
+      : [gpu.deviceIds.length ? { Driver: 'nvidia', DeviceIDs: gpu.deviceIds, Capabilities: [['gpu']] } : { Driver: 'nvidia', Count: gpu.count, Capabilities: [['gpu']] }];
 
   const spec: Docker.ContainerCreateOptions = {
     name,
