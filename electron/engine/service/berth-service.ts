@@ -43,7 +43,17 @@ export class BerthService {
     private readonly opts: BerthServiceOptions = { transport: 'http' },
   ) {
     this.portSubs.push(ports.engine.onStatus((s) => this.events.emit('engine.status', s)));
-    this.portSubs.push(ports.gpu.onSample((s) => this.events.emit('gpu.sample', s)));
+    let stopSamples: Unsubscribe | null = null;
+    this.portSubs.push(
+      this.events.onActivity((active) => {
+        if (active && !stopSamples) stopSamples = ports.gpu.onSample((s) => this.events.emit('gpu.sample', s));
+        else if (!active && stopSamples) {
+          stopSamples();
+          stopSamples = null;
+        }
+      }),
+      () => stopSamples?.(),
+    );
     for (const d of ports.supervisor.list()) this.watch(d);
   }
 

@@ -129,6 +129,20 @@ describe('berth serve', () => {
     await expect(docker.getContainer(containerId).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  it('opens a broken config as a deployment carrying positioned errors', async () => {
+    const broken = join(work.dir, 'broken-values');
+    cpSync(join(repo, 'test/fixtures/trusses/broken-values'), broken, { recursive: true });
+    const r = await api('deployments.open', { path: broken });
+    expect(r.status).toBe(200);
+    const errors = r.body.result.errors as Array<{ line: number; col: number; severity: string; message: string }>;
+    expect(errors.filter((e) => e.severity === 'error').length).toBeGreaterThan(0);
+    for (const e of errors) expect(e.line).toBeGreaterThan(0);
+    const start = await api('deployments.start', { id: r.body.result.id });
+    expect(start.status).toBe(422);
+    expect(start.body.error.code).toBe('CONFIG_INVALID');
+    expect((await api('deployments.close', { id: r.body.result.id })).status).toBe(200);
+  });
+
   it('answers an unknown command with 404 and a hint', async () => {
     const r = await api('deployments.explode', {});
     expect(r.status).toBe(404);

@@ -170,3 +170,27 @@ describe('BerthService', () => {
     }
   });
 });
+
+describe('GPU sampling', () => {
+  it('runs only while a transport listens', async () => {
+    const { service } = makeService();
+    const ports = (service as unknown as { ports: ServicePorts }).ports;
+    let active = 0;
+    ports.gpu.onSample = () => {
+      active++;
+      return () => active--;
+    };
+    // Re-create so the constructor sees the counting onSample.
+    const svc = new BerthService(ports);
+    expect(active).toBe(0);
+    const off1 = svc.events.subscribe(() => {});
+    const off2 = svc.events.subscribe(() => {});
+    expect(active).toBe(1);
+    off1();
+    expect(active).toBe(1);
+    off2();
+    expect(active).toBe(0);
+    svc.close();
+    service.close();
+  });
+});
