@@ -8,6 +8,8 @@ export type BerthErrorCode =
   | 'GPU_TOO_FEW'
   | 'GPU_RUNTIME_MISSING'
   | 'IMAGE_NOT_FOUND'
+  | 'REGISTRY_UNREACHABLE'
+  | 'IMAGE_PULL_FAILED'
   | 'REGISTRY_AUTH'
   | 'BUILD_FAILED'
   | 'PORT_IN_USE'

@@ -76,12 +76,12 @@ export function translatePullError(message: string, ref: string, auth: RegistryA
   if (/connection refused|no such host|i\/o timeout|tls handshake|dial tcp|network is unreachable|client\.timeout|server gave http response|timeout exceeded|no route to host|eof/.test(m)) {
     return new PullError(
       'unreachable',
-      'IMAGE_NOT_FOUND',
+      'REGISTRY_UNREACHABLE',
       `Registry ${registry} could not be reached to pull ${ref}.`,
       'Check your network / proxy and that the registry is up; an image already on this machine can be run without re-pulling.',
     );
   }
-  return new PullError('other', 'IMAGE_NOT_FOUND', `Pulling ${ref} failed: ${message.split('\n')[0].slice(0, 300)}`, 'Try `docker pull` of the same image in a terminal to see the full engine output.');
+  return new PullError('other', 'IMAGE_PULL_FAILED', `Pulling ${ref} failed: ${message.split('\n')[0].slice(0, 300)}`, 'Try `docker pull` of the same image in a terminal to see the full engine output.');
 }
 
 async function inspectOrNull(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | null> {

@@ -153,7 +153,7 @@ describe('ensureImage', () => {
   it('explains an unreachable registry', async () => {
     const port = await freePort();
     const err = await ensureImage(docker, `127.0.0.1:${port}/engine-docker/x:1`).catch((e) => e);
-    expect(err).toMatchObject({ failure: 'unreachable' });
+    expect(err).toMatchObject({ code: 'REGISTRY_UNREACHABLE', failure: 'unreachable' });
     expect(err.message).toContain(`Registry 127.0.0.1:${port} could not be reached`);
   });
 

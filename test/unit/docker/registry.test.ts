@@ -91,7 +91,7 @@ describe('translatePullError', () => {
       code: 'REGISTRY_AUTH',
       message: 'Credentials for r.io were refused when pulling r.io/a:1 (from Berth secret "k").',
     });
-    expect(translatePullError('Get "https://r.io/v2/": dial tcp: lookup r.io: no such host', 'r.io/a:1', null)).toMatchObject({ failure: 'unreachable' });
+    expect(translatePullError('Get "https://r.io/v2/": dial tcp: lookup r.io: no such host', 'r.io/a:1', null)).toMatchObject({ code: 'REGISTRY_UNREACHABLE', failure: 'unreachable' });
     const other = translatePullError('something odd\nsecond line', 'r.io/a:1', null);
     expect(other.message).toBe('Pulling r.io/a:1 failed: something odd');
   });
