@@ -67,6 +67,8 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
   private expectingExit = false;
   private oomSeen = false;
   private handlingExit = false;
+  /** Bumped on every (re)start of the container: an inspect begun before it is stale. */
+  private runEpoch = 0;
   private restartCount = 0;
   private progress_: DeploymentProgress | null = null;
   private lastOptions: StartOptions = {};
@@ -357,6 +359,7 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     this.oomSeen = false;
     this.stopLogs?.();
     this.stopLogs = this.env.followLogs(c.id);
+    this.runEpoch++;
     await c.start();
     if (gen !== this.generation) return;
     this.gateway?.setUpstream({ host: '127.0.0.1', port: c.hostPort });
@@ -383,8 +386,11 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
   async checkContainer(): Promise<void> {
     const c = this.container;
     if (!c || this.expectingExit || this.engineDown || !RUNNING_STATES.has(this.sm.name) || this.sm.name === 'restarting' || this.sm.name === 'crash_loop') return;
+    const epoch = this.runEpoch;
     const facts = await this.env.inspectContainer(c.id).catch(() => undefined);
-    if (facts === undefined || this.expectingExit) return;
+    // A restart (or an exit already being handled) since the inspect began makes it stale.
+    if (facts === undefined || this.expectingExit || this.handlingExit || epoch !== this.runEpoch || this.container !== c) return;
+    if (!RUNNING_STATES.has(this.sm.name) || this.sm.name === 'restarting' || this.sm.name === 'crash_loop') return;
     if (facts === null) {
       this.container = null;
       void this.handleGone(this.generation);
