@@ -11,7 +11,7 @@ import { Secrets } from './screens/Secrets.js';
 import { Settings } from './screens/Settings.js';
 
 export function App() {
-  useEffect(() => startHub(), []);
+  useEffect(() => { startHub(); }, []);
   const route = useRoute();
   return (
     <div className="app">

@@ -95,3 +95,11 @@ export async function removeContainersFor(dirs: string[]): Promise<void> {
 export async function imageExists(ref: string): Promise<boolean> {
   try { await new Docker().getImage(ref).inspect(); return true; } catch { return false; }
 }
+
+/** One API command over the real HTTP transport (used for cleanup, not for assertions). */
+export async function apiCall(base: string, name: string, input?: unknown): Promise<unknown> {
+  const res = await fetch(`${base}/api/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: input === undefined ? '' : JSON.stringify(input) });
+  const body = (await res.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
+  if (!body.ok) throw new Error(body.error?.message ?? `${name} failed`);
+  return body.result;
+}

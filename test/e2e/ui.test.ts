@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { existsSync } from 'node:fs';
-import { CHROMIUM, FIXTURE_IMAGE, ensureBuilt, imageExists, launch, publishScreenshot, removeContainersFor, shot, startServe, tempTruss, type Serve } from './helpers.js';
+import { CHROMIUM, FIXTURE_IMAGE, apiCall, ensureBuilt, imageExists, launch, publishScreenshot, removeContainersFor, shot, startServe, tempTruss, type Serve } from './helpers.js';
 
 const CHAT_CONFIG = `# e2e chat model: the fixture server speaks OpenAI chat with streaming
 model_name: e2e-chat
@@ -62,8 +62,16 @@ describe.skipIf(!available)('Berth UI end to end', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await serve?.stop();
-    await removeContainersFor(dirs);
+    if (serve) {
+      // Close what we opened through the API (stops containers), then stop the server; any
+      // leftover container of ours is removed only once nothing else is managing it.
+      const list = (await apiCall(serve.url, 'deployments.list').catch(() => [])) as Array<{ id: string; configPath: string }>;
+      for (const d of list.filter((x) => dirs.some((dir) => x.configPath.startsWith(dir)))) {
+        await apiCall(serve.url, 'deployments.close', { id: d.id }).catch(() => {});
+      }
+      await serve.stop();
+      if (serve.proc) await removeContainersFor(dirs);
+    }
   });
 
   const badgeState = () => page.locator('h1 [data-testid="status-badge"]').getAttribute('data-state');
@@ -89,7 +97,7 @@ describe.skipIf(!available)('Berth UI end to end', () => {
         if (s && w.__states.at(-1) !== s) w.__states.push(s);
       }).observe(document.body, { subtree: true, attributes: true, childList: true });
     });
-    await page.getByRole('button', { name: 'Start e2e-chat' }).click();
+    await page.locator('.screen-head').getByRole('button', { name: 'Start e2e-chat', exact: true }).click();
     await page.locator('h1 [data-testid="status-badge"][data-state="ready"]').waitFor({ timeout: 90_000 });
     const states = await page.evaluate(() => (window as unknown as { __states: string[] }).__states);
     expect(states.at(-1)).toBe('ready');
@@ -146,7 +154,7 @@ describe.skipIf(!available)('Berth UI end to end', () => {
     await shot(page, '06-deployments-running');
     publishScreenshot(await shot(page, 'readme'));
 
-    await page.getByRole('button', { name: 'Stop e2e-chat' }).click();
+    await page.getByRole('table', { name: 'Deployments' }).getByRole('button', { name: 'Stop e2e-chat', exact: true }).click();
     await page.locator('[data-testid="status-badge"][data-state="stopped"]').first().waitFor({ timeout: 60_000 });
   });
 
@@ -168,12 +176,12 @@ describe.skipIf(!available)('Berth UI end to end', () => {
     await expect.poll(() => page.locator('.cm-lint-marker-error').count()).toBeGreaterThan(0);
     await shot(page, '07-config-errors');
     // Start is refused up front: the button is disabled while the config has errors.
-    expect(await page.getByRole('button', { name: 'Start e2e-broken' }).isDisabled()).toBe(true);
+    expect(await page.locator('.screen-head').getByRole('button', { name: /^Start / }).isDisabled()).toBe(true);
   });
 
   it('shows GPU, Secrets and Settings screens with actionable states', async () => {
     await page.getByRole('link', { name: 'GPUs' }).click();
-    await page.getByRole('heading', { name: 'GPUs' }).waitFor();
+    await page.getByRole('heading', { name: 'GPUs', exact: true }).waitFor();
     // This machine has no NVIDIA GPU: a clear panel with the reason replaces the charts.
     await page.getByTestId('no-gpu-panel').or(page.getByRole('region', { name: /^GPU \d/ }).first()).waitFor({ timeout: 30_000 });
     await shot(page, '08-gpus');

@@ -87,7 +87,7 @@ function ThemePicker() {
 
 function NumberField({ label, value, min, max, onCommit }: { label: string; value: number; min: number; max: number; onCommit: (v: number) => void }) {
   const [v, setV] = useState(String(value));
-  useEffect(() => setV(String(value)), [value]);
+  useEffect(() => { setV(String(value)); }, [value]);
   const n = Number(v);
   const bad = !Number.isFinite(n) || n < min || n > max;
   return (
@@ -100,7 +100,7 @@ function NumberField({ label, value, min, max, onCommit }: { label: string; valu
 
 function TextField({ label, value, placeholder, onCommit }: { label: string; value: string; placeholder?: string; onCommit: (v: string) => void }) {
   const [v, setV] = useState(value);
-  useEffect(() => setV(value), [value]);
+  useEffect(() => { setV(value); }, [value]);
   return (
     <label className="field"><span className="label">{label}</span>
       <input className="input sm mono" value={v} placeholder={placeholder} onChange={(e) => setV(e.target.value)} onBlur={() => { if (v !== value) onCommit(v); }} />

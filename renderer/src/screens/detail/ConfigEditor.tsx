@@ -8,11 +8,11 @@ import { api } from '../../api/client.js';
 import { isDark } from '../../lib/theme.js';
 import type { ApiConfigIssue, BerthErrorShape, DeploymentDetail, DeploymentSummary } from '../../api/contract.js';
 import { issuesToDiagnostics } from '../../lib/diagnostics.js';
+import { editorTheme } from './editorTheme.js';
 import { asErrorShape } from '../../api/errors.js';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import { upsertSummary } from '../../state/deployments.js';
 
-const darkTheme = EditorView.theme({}, { dark: true });
 
 export function ConfigEditor({ summary, detail, onSaved }: { summary: DeploymentSummary; detail: DeploymentDetail | null; onSaved: () => void }) {
   const host = useRef<HTMLDivElement>(null);
@@ -38,7 +38,7 @@ export function ConfigEditor({ summary, detail, onSaved }: { summary: Deployment
       state: EditorState.create({
         doc: detail.configText,
         extensions: [
-          basicSetup, yaml(), lintGutter(), ...(dark ? [darkTheme] : []),
+          basicSetup, yaml(), lintGutter(), editorTheme(dark),
           keymap.of([{ key: 'Mod-s', preventDefault: true, run: () => { saveRef.current(); return true; } }]),
           EditorView.contentAttributes.of({ 'aria-label': 'config.yaml editor' }),
           EditorView.updateListener.of((u) => {

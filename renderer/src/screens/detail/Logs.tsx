@@ -39,6 +39,8 @@ export function Logs({ id }: { id: string }) {
       convertEol: false, disableStdin: true, scrollback: SCROLLBACK, fontSize: 12, lineHeight: 1.15,
       fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace',
       theme: termTheme(), cursorStyle: 'bar', cursorInactiveStyle: 'none',
+      // Search match decorations are a "proposed" xterm API.
+      allowProposedApi: true,
     });
     const fit = new FitAddon();
     const search = new SearchAddon();

@@ -14,7 +14,7 @@ const PREDICT = '/environments/production/predict';
 export function Playground({ summary, detail }: { summary: DeploymentSummary; detail: DeploymentDetail | null }) {
   const defaults = useMemo(() => playgroundDefaults(detail?.configText, detail?.plan?.gateway.predictEndpoint), [detail?.configText, detail?.plan?.gateway.predictEndpoint]);
   const [mode, setMode] = useState<PlaygroundMode>(defaults.mode);
-  useEffect(() => setMode(defaults.mode), [defaults.mode]);
+  useEffect(() => { setMode(defaults.mode); }, [defaults.mode]);
   const [route, setRoute] = useState(PREDICT);
   const [apiKey, setApiKey] = useState('');
   const url = summary.gatewayUrl ? summary.gatewayUrl.replace(/\/$/, '') + route : null;
@@ -86,7 +86,8 @@ function ChatPanel({ url, apiKey, example }: { url: string | null; apiKey: strin
   const [busy, setBusy] = useState(false);
   const abort = useRef<AbortController | null>(null);
   const endRef = useRef<HTMLDivElement>(null);
-  useEffect(() => endRef.current?.scrollIntoView({ block: 'end' }), [messages]);
+  // Braces matter: Chromium's scrollIntoView may return a promise, which React would call as a cleanup.
+  useEffect(() => { endRef.current?.scrollIntoView({ block: 'end' }); }, [messages]);
 
   const pending = [...messages.filter((m) => m.content), ...(input.trim() ? [{ role: 'user' as const, content: input.trim() }] : [])];
   const body = chatBody(example, pending);
