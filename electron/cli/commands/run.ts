@@ -27,7 +27,8 @@ does, and serves Baseten's routes on a local gateway port. Logs stream until you
 options:
   --cpu       run without a GPU even if the config asks for one (explicit CPU run)
   --repull    pull the image again even if it is already on the engine
-  --port N    gateway port on 127.0.0.1 (default: the port remembered for this model)
+  --port N    gateway port on 127.0.0.1 (default: the port remembered for this model;
+              0: any free port)
   --keep      leave the container running on exit; the next \`berth run\` of the same
               config re-adopts it instead of starting a new one
   -h, --help  show this help
@@ -143,8 +144,8 @@ export async function run(argv: string[]): Promise<number> {
   let gatewayPort: number | undefined;
   if (args.values.port !== undefined) {
     gatewayPort = Number(args.values.port);
-    if (!Number.isInteger(gatewayPort) || gatewayPort < 1 || gatewayPort > 65535) {
-      console.error(`berth run: --port must be a port number (1-65535), got '${args.values.port}'.`);
+    if (!Number.isInteger(gatewayPort) || gatewayPort < 0 || gatewayPort > 65535) {
+      console.error(`berth run: --port must be a port number (1-65535, or 0 for any free port), got '${args.values.port}'.`);
       return 2;
     }
   }
@@ -178,7 +179,7 @@ async function runTruss(path: string, o: { cpuOnly: boolean; repull: boolean; ga
     instanceId: instanceIdFor(dataDir),
     gatewayApiKey: async () => apiKey,
     dataDir,
-    ...(o.gatewayPort ? { gatewayPort: o.gatewayPort } : {}),
+    ...(o.gatewayPort !== undefined ? { gatewayPort: o.gatewayPort } : {}),
   });
 
   let finish!: (code: number) => void;

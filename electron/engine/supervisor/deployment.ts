@@ -390,7 +390,8 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     const facts = await this.env.inspectContainer(c.id).catch(() => undefined);
     // A restart (or an exit already being handled) since the inspect began makes it stale.
     if (facts === undefined || this.expectingExit || this.handlingExit || epoch !== this.runEpoch || this.container !== c) return;
-    if (!RUNNING_STATES.has(this.sm.name) || this.sm.name === 'restarting' || this.sm.name === 'crash_loop') return;
+    const now: DeploymentStateName = this.sm.name;
+    if (now === 'restarting' || now === 'crash_loop' || !RUNNING_STATES.has(now)) return;
     if (facts === null) {
       this.container = null;
       void this.handleGone(this.generation);
