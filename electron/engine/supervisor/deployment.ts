@@ -390,7 +390,7 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     const facts = await this.env.inspectContainer(c.id).catch(() => undefined);
     // A restart (or an exit already being handled) since the inspect began makes it stale.
     if (facts === undefined || this.expectingExit || this.handlingExit || epoch !== this.runEpoch || this.container !== c) return;
-    const now: DeploymentStateName = this.sm.name;
+    const now = this.state.name; // re-read: it may have changed during the inspect
     if (now === 'restarting' || now === 'crash_loop' || !RUNNING_STATES.has(now)) return;
     if (facts === null) {
       this.container = null;
