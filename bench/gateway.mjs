@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { bundleGateway } from './lib/gateway-bundle.mjs';
-import { startFixture, startGatewayChild, stopAll } from './lib/procs.mjs';
+import { childPids, cpuMs, startFixture, startGatewayChild, stopAll } from './lib/procs.mjs';
 import { nginxAvailable, startNginx } from './lib/nginx.mjs';
 import { paced, wrk } from './lib/load.mjs';
 
@@ -23,13 +23,19 @@ async function main() {
   const t0 = Date.now();
   const bundle = await bundleGateway();
   const upstream = await startFixture();
-  const gwPort = await startGatewayChild(bundle, upstream);
+  const gwChild = await startGatewayChild(bundle, upstream);
   const targets = {
     direct: `http://127.0.0.1:${upstream}${PATH}`,
-    gateway: `http://127.0.0.1:${gwPort}/environments/production/sync${PATH}`,
+    gateway: `http://127.0.0.1:${gwChild.port}/environments/production/sync${PATH}`,
   };
-  if (nginxAvailable()) targets.nginx = `http://127.0.0.1:${(await startNginx(upstream)).port}/environments/production/sync${PATH}`;
-  else console.log('nginx not found: the nginx baseline is skipped');
+  // The proxy process whose CPU time per request is measured (machine-load independent).
+  const proxyPid = { gateway: gwChild.pid };
+  if (nginxAvailable()) {
+    const ngx = await startNginx(upstream);
+    targets.nginx = `http://127.0.0.1:${ngx.port}/environments/production/sync${PATH}`;
+    await new Promise((r) => setTimeout(r, 200));
+    proxyPid.nginx = childPids(ngx.child.pid)[0];
+  } else console.log('nginx not found: the nginx baseline is skipped');
 
   // Warm up each path (JIT, keep-alive pools).
   for (const url of Object.values(targets)) await wrk(url, { connections: CONNECTIONS, seconds: 2 });
@@ -37,10 +43,16 @@ async function main() {
   // Rounds interleave the targets so drift on the shared machine hits all of them alike;
   // the best round of each is kept.
   const throughput = {};
+  const cpuUsPerReq = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, url] of Object.entries(targets)) {
+      const pid = proxyPid[name];
+      const c0 = pid ? cpuMs(pid) : null;
       const r = await wrk(url, { connections: CONNECTIONS, seconds: SECONDS });
-      console.log(`round ${round + 1} ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r2(r.p50)} ms  p99 ${r2(r.p99)} ms${r.non2xx ? `  non-2xx ${r.non2xx}` : ''}`);
+      const c1 = pid ? cpuMs(pid) : null;
+      const us = c0 !== null && c1 !== null ? ((c1 - c0) * 1000) / (r.rps * SECONDS) : null;
+      if (us !== null) cpuUsPerReq[name] = Math.min(cpuUsPerReq[name] ?? Infinity, us);
+      console.log(`round ${round + 1} ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r2(r.p50)} ms  p99 ${r2(r.p99)} ms${us !== null ? `  proxy cpu ${us.toFixed(1)} us/req` : ''}${r.non2xx ? `  non-2xx ${r.non2xx}` : ''}`);
       if (!throughput[name] || r.rps > throughput[name].rps) throughput[name] = r;
     }
   }
@@ -67,6 +79,8 @@ async function main() {
       gatewayOverDirect: r3(throughput.gateway.rps / throughput.direct.rps),
       nginxOverDirect: throughput.nginx ? r3(throughput.nginx.rps / throughput.direct.rps) : null,
     },
+    proxyCpuUsPerRequest: Object.fromEntries(Object.entries(cpuUsPerReq).map(([k, v]) => [k, r2(v)])),
+    cpuEfficiencyGatewayOverNginx: cpuUsPerReq.nginx ? r3(cpuUsPerReq.nginx / cpuUsPerReq.gateway) : null,
     at1000rps: Object.fromEntries(Object.entries(fixed).map(([k, v]) => [k, { p50Ms: r3(v.p50), p90Ms: r3(v.p90), p99Ms: r3(v.p99), errors: v.errors }])),
     addedP50MsAt1000rps: {
       gateway: r3(fixed.gateway.p50 - fixed.direct.p50),
@@ -80,6 +94,7 @@ async function main() {
     addedP50: result.addedP50MsAt1000rps.gateway <= 0.3,
   };
   console.log(`\ngateway/nginx ${result.ratios.gatewayOverNginx}  gateway/direct ${result.ratios.gatewayOverDirect}  nginx/direct ${result.ratios.nginxOverDirect}`);
+  console.log(`proxy CPU per request: gateway ${r2(cpuUsPerReq.gateway)} us, nginx ${r2(cpuUsPerReq.nginx)} us (nginx/gateway ${result.cpuEfficiencyGatewayOverNginx})`);
   console.log(`added p50 at 1000 req/s: gateway ${result.addedP50MsAt1000rps.gateway} ms, nginx ${result.addedP50MsAt1000rps.nginx} ms`);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/gateway.json', JSON.stringify(result, null, 2) + '\n');

@@ -65,7 +65,7 @@ async function main() {
 
   const bundle = await bundleGateway();
   const up = await startSseUpstream();
-  const gw = await startGatewayChild(bundle, up);
+  const gw = (await startGatewayChild(bundle, up)).port;
   const paths = {
     direct: [up, `/sse?n=${TOKENS}&every_ms=1`],
     gateway: [gw, `/environments/production/sync/sse?n=${TOKENS}&every_ms=1`],

@@ -31,3 +31,12 @@ export function memMb(pid) {
   const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
+
+/** Pid of the first process named `name` (via pidof), or null. */
+export function pidOf(name) {
+  try {
+    return Number(execFileSync('pidof', ['-s', name], { encoding: 'utf8' }).trim()) || null;
+  } catch {
+    return null;
+  }
+}

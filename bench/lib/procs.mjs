@@ -1,5 +1,6 @@
 // Process helpers for the benchmarks: the fixture upstream, the gateway child, nginx.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,5 +66,25 @@ export async function startGatewayChild(bundle, upstreamPort) {
     });
     child.once('exit', (code) => reject(new Error(`gateway child exited with ${code}`)));
   });
-  return JSON.parse(line).port;
+  return { port: JSON.parse(line).port, pid: child.pid };
+}
+
+/** User+system CPU time of a process so far, in ms (Linux /proc; null elsewhere). */
+export function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime+stime in 100 Hz ticks
+  } catch {
+    return null;
+  }
+}
+
+/** Child pids of a process (nginx's worker under its master). */
+export function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }

@@ -18,7 +18,8 @@ import type { TransportKind } from '../../../shared/plan.js';
 import { isLoopbackHost, KeyChecker } from './auth.js';
 import { Limiter } from './limiter.js';
 import { GatewayMetricsRecorder } from './metrics.js';
-import { abortUpstream, relay, type RelayedResponse, type RelayHooks, type RelayTarget } from './proxy.js';
+import { abortUpstream, createUpstreamPool, relay, type RelayedResponse, type RelayHooks, type RelayTarget } from './proxy.js';
+import { upstreamRequestHeaders } from './headers.js';
 import { sendJson } from './respond.js';
 import { matchRoute, routeList, type RouteOptions } from './routes.js';
 import { rejectUpgrade, relayUpgrade } from './websocket.js';
@@ -188,7 +189,7 @@ export class Gateway extends EventEmitter {
     this.metricsTimer = null;
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
-    this.target?.agent.destroy();
+    await this.target?.pool.destroy().catch(() => undefined);
     if (this.server.listening) await done;
     this.boundPort = null;
   }
@@ -199,22 +200,17 @@ export class Gateway extends EventEmitter {
     if (upstream && old && old.host === upstream.host && old.port === upstream.port) return;
     if (upstream) {
       this.target = {
-        agent: new http.Agent({
-          keepAlive: true,
-          // Queueing happens in the limiter; the agent must never add a second queue.
-          maxSockets: this.predictConcurrency + 16,
-          maxFreeSockets: this.predictConcurrency + 16,
-          scheduling: 'lifo',
-          noDelay: true,
-        } as http.AgentOptions),
+        // Queueing happens in the limiter; the pool only needs a connection per slot
+        // (plus slack for connections still closing).
+        pool: createUpstreamPool(upstream.host, upstream.port, this.predictConcurrency + 16),
         host: upstream.host,
         port: upstream.port,
         hostHeader: `${upstream.host.includes(':') ? `[${upstream.host}]` : upstream.host}:${upstream.port}`,
         maxBodyBytes: this.maxBodyBytes,
       };
     } else this.target = null;
-    // Idle keep-alive sockets to the old server are useless; in-flight ones finish.
-    if (old) for (const list of Object.values(old.agent.freeSockets)) for (const s of list ?? []) s.destroy();
+    // In-flight requests to the old server finish; the pool then closes.
+    if (old) old.pool.close().catch(() => undefined);
   }
 
   setGate(gate: GatewayGate): void {
@@ -229,7 +225,11 @@ export class Gateway extends EventEmitter {
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const startedAt = performance.now();
-    res.on('close', () => this.onResponseClose(res, startedAt));
+    const r = res as SlotResponse;
+    r.berthGateway = this;
+    r.berthStartedAt = startedAt;
+    // One shared listener (state lives on the response): no closure per request.
+    res.on('close', onResponseClose);
     this.touch();
 
     if (this.requireKey && !this.keys.matches(req.headers.authorization)) {
@@ -249,15 +249,15 @@ export class Gateway extends EventEmitter {
       return;
     }
     if (!this.gateOpen(res)) return;
-    const cl = req.headers['content-length'];
-    if (cl !== undefined && Number(cl) > this.maxBodyBytes) {
-      sendJson(res, 413, null, { error: `The request body (${cl} bytes) is larger than the ${Math.round(this.maxBodyBytes / 1048576)} MiB limit.`, hint: 'Send a smaller body, or pass large inputs by URL.' }, true);
+    const h = upstreamRequestHeaders(req.rawHeaders, this.target!.hostHeader, req.socket.remoteAddress, randomUUID, this.hooks.isGatewayKey, false);
+    if (h.hasBody === 'length' && !(h.contentLength <= this.maxBodyBytes)) {
+      sendJson(res, 413, h.requestId, { error: `The request body (${req.headers['content-length']} bytes) is larger than the ${Math.round(this.maxBodyBytes / 1048576)} MiB limit.`, hint: 'Send a smaller body, or pass large inputs by URL.' }, true);
       return;
     }
     const path = route.target;
     if (this.limiter.tryAcquire()) {
-      (res as SlotResponse).berthSlot = true;
-      relay(req, res, path, this.target!, this.hooks, startedAt);
+      r.berthSlot = true;
+      relay(req, res, h, path, this.target!, this.hooks, startedAt);
       return;
     }
     const waiter = this.limiter.enqueue((ok) => {
@@ -271,9 +271,16 @@ export class Gateway extends EventEmitter {
         this.limiter.release();
         return;
       }
-      (res as SlotResponse).berthSlot = true;
+      r.berthSlot = true;
       if (!this.gateOpen(res)) return;
-      relay(req, res, path, this.target!, this.hooks, startedAt);
+      // The upstream may have changed while waiting.
+      for (let i = h.headers.length - 2; i >= 0; i -= 2) {
+        if (h.headers[i] === 'Host') {
+          h.headers[i + 1] = this.target!.hostHeader;
+          break;
+        }
+      }
+      relay(req, res, h, path, this.target!, this.hooks, startedAt);
     });
     if (waiter === null) {
       this.tooBusy(res, false);
@@ -284,7 +291,8 @@ export class Gateway extends EventEmitter {
     this.touch();
   }
 
-  private onResponseClose(res: ServerResponse, startedAt: number): void {
+  /** @internal called by the shared 'close' listener. */
+  responseClosed(res: ServerResponse, startedAt: number): void {
     const r = res as SlotResponse;
     abortUpstream(r);
     if (r.berthSlot) {
@@ -422,4 +430,10 @@ export class Gateway extends EventEmitter {
 
 interface SlotResponse extends RelayedResponse {
   berthSlot?: boolean;
+  berthGateway?: Gateway;
+  berthStartedAt?: number;
+}
+
+function onResponseClose(this: SlotResponse): void {
+  this.berthGateway!.responseClosed(this, this.berthStartedAt!);
 }

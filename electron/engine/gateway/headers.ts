@@ -3,9 +3,12 @@
 // request id travels both ways. Works on Node's flat rawHeaders arrays so no header
 // object is built on the hot path.
 
-// Request headers the relay drops or sets itself. transfer-encoding is kept on requests
-// so Node frames a chunked upload the same way upstream.
+// Request headers the relay drops or sets itself. transfer-encoding and expect are the
+// upstream client's business (it frames a streamed upload itself; Node's server already
+// answered 100-continue to the client).
 const REQUEST_DROP = new Set([
+  'transfer-encoding',
+  'expect',
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -38,6 +41,11 @@ export const REQUEST_ID = 'x-baseten-request-id';
 /** Extra header names a Connection header lists (beyond keep-alive/close/upgrade). */
 function connectionListed(value: string | undefined): Set<string> | null {
   if (!value) return null;
+  // The common values, without splitting.
+  if (value.length <= 10) {
+    const v = value.toLowerCase();
+    if (v === 'keep-alive' || v === 'close' || v === 'upgrade') return null;
+  }
   let set: Set<string> | null = null;
   for (const t of value.split(',')) {
     const n = t.trim().toLowerCase();
@@ -88,6 +96,10 @@ export function upstreamRequestHeaders(
         if (keepUpgrade) out.push(name, value);
       } else if (lower === 'x-forwarded-for') xff = value;
       else if (lower === 'host') origHost = value;
+      else if (lower === 'transfer-encoding') {
+        if (hasBody === 'none') hasBody = 'chunked';
+        if (keepUpgrade) out.push(name, value);
+      }
       continue;
     }
     if (lower === 'authorization' && isGatewayKey !== null && isGatewayKey(value)) continue;
@@ -95,7 +107,7 @@ export function upstreamRequestHeaders(
     else if (lower === 'content-length') {
       hasBody = 'length';
       contentLength = Number(value);
-    } else if (lower === 'transfer-encoding' && hasBody === 'none') hasBody = 'chunked';
+    }
     out.push(name, value);
   }
   if (requestId === '') {

@@ -1,15 +1,18 @@
 // The HTTP relay: one request to the model server, streamed both ways with no buffering.
-// Response chunks are written to the client as they arrive (chunked framing, headers
-// flushed at once for streams); a client that goes away destroys the upstream request so
-// the model stops generating; uploads are counted against the body limit as they stream.
-import http from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+// The upstream side uses undici's Pool through its low-level dispatch API: about a third
+// less CPU per request than http.request + Agent (measured, see bench/gateway.mjs), keep-
+// alive connections, llhttp parsing, and backpressure without stream plumbing.
+// Response chunks go to the client as they arrive (headers flushed at once for streams);
+// a client that goes away aborts the upstream request so the model stops generating;
+// uploads are counted against the body limit as they stream.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Pool, type Dispatcher } from 'undici';
+import { clientResponseHeaders, type RequestHeaderResult } from './headers.js';
 import { countSseTokens } from './metrics.js';
 import { sendJson } from './respond.js';
 
 export interface RelayTarget {
-  agent: http.Agent;
+  pool: Pool;
   host: string;
   port: number;
   hostHeader: string;
@@ -24,134 +27,156 @@ export interface RelayHooks {
   onTokens(n: number): void;
 }
 
+/** A keep-alive pool to one model server. No timeouts: generations may run for hours. */
+export function createUpstreamPool(host: string, port: number, connections: number): Pool {
+  const h = host.includes(':') ? `[${host}]` : host;
+  return new Pool(`http://${h}:${port}`, {
+    connections,
+    pipelining: 1,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    keepAliveTimeout: 4_000,
+    // Stays under the 5 s idle timeout of Node and uvicorn servers so a reused
+    // connection is never one the server is closing.
+    keepAliveMaxTimeout: 4_000,
+  });
+}
+
+export interface RelayedResponse extends ServerResponse {
+  berthAbort?: (() => void) | null;
+}
+
+/** Called when the client's response closes: an unfinished exchange stops upstream too. */
+export function abortUpstream(res: RelayedResponse): void {
+  const abort = res.berthAbort;
+  if (abort === undefined) return;
+  res.berthAbort = undefined;
+  if (abort !== null && !res.writableFinished) abort();
+}
+
+const BODY_TOO_LARGE = Symbol('body too large');
+
 /**
- * Relays `req` to the upstream at `path`. The caller owns the concurrency slot and frees
+ * Relays `req` (its upstream headers already built into `h`) to the upstream at `path`. The caller owns the concurrency slot and frees
  * it on the response's 'close', which fires exactly once whatever happens here.
  */
-export function relay(req: IncomingMessage, res: ServerResponse, path: string, target: RelayTarget, hooks: RelayHooks, startedAt: number): void {
-  const h = upstreamRequestHeaders(req.rawHeaders, target.hostHeader, req.socket.remoteAddress, hooks.newRequestId, hooks.isGatewayKey, false);
+export function relay(req: IncomingMessage, res: RelayedResponse, h: RequestHeaderResult, path: string, target: RelayTarget, hooks: RelayHooks, startedAt: number): void {
   const requestId = h.requestId;
-  let answered = false; // the gateway itself answered (413/502): ignore later upstream noise
+  let body: Dispatcher.DispatchOptions['body'] = null;
+  if (h.hasBody === 'length') body = req;
+  // undici streams async iterables (chunked framing); its types omit them.
+  else if (h.hasBody === 'chunked') body = countedBody(req, target.maxBodyBytes) as unknown as Dispatcher.DispatchOptions['body'];
+  // null = connecting, the client may still go away before the abort handle exists.
+  res.berthAbort = null;
+  target.pool.dispatch(
+    { method: req.method as Dispatcher.HttpMethod, path, headers: h.headers, body },
+    new RelayHandler(res, requestId, h.hasBody === 'chunked' ? target.maxBodyBytes : 0, hooks, startedAt),
+  );
+}
 
-  const upreq = http.request({
-    agent: target.agent,
-    host: target.host,
-    port: target.port,
-    method: req.method,
-    path,
-    headers: h.headers as unknown as http.OutgoingHttpHeaders,
-  });
+/** Streams a chunked upload, failing once it passes `max` bytes. */
+async function* countedBody(req: IncomingMessage, max: number): AsyncGenerator<Buffer> {
+  let bytes = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > max) throw Object.assign(new Error('request body too large'), { [BODY_TOO_LARGE]: true });
+    yield chunk;
+  }
+}
 
-  upreq.on('response', (upres) => {
-    if (answered) {
-      upres.resume();
+class RelayHandler implements Dispatcher.DispatchHandler {
+  private resume: (() => void) | null = null;
+  private contentLength = -1;
+  private seen = 0;
+  private ended = false;
+  private sse = false;
+
+  constructor(
+    private readonly res: RelayedResponse,
+    private readonly requestId: string,
+    private readonly maxUpload: number,
+    private readonly hooks: RelayHooks,
+    private readonly startedAt: number,
+  ) {}
+
+  onConnect(abort: (err?: Error) => void): void {
+    const res = this.res;
+    if (res.destroyed) {
+      abort();
       return;
     }
-    hooks.onResponseHeaders(startedAt);
-    const out = clientResponseHeaders(upres.rawHeaders, requestId);
-    res.writeHead(upres.statusCode ?? 502, upres.statusMessage, out.headers as unknown as http.OutgoingHttpHeaders);
-    if (out.streaming) {
-      // A stream's headers go out now, not with its first chunk, so clients see the
-      // status as soon as the model answers.
-      res.flushHeaders();
-      forward(upres, res, out.sse ? hooks : null, -1);
-    } else forward(upres, res, null, out.contentLength);
-  });
+    if (res.berthAbort === null) res.berthAbort = () => abort();
+  }
 
-  upreq.on('error', (err: NodeJS.ErrnoException) => {
-    if (answered) return;
-    answered = true;
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return true;
+    this.hooks.onResponseHeaders(this.startedAt);
+    this.resume = resume;
+    const raw = new Array<string>(rawHeaders.length);
+    for (let i = 0; i < rawHeaders.length; i++) raw[i] = rawHeaders[i].toString('latin1');
+    const out = clientResponseHeaders(raw, this.requestId);
+    res.writeHead(statusCode, statusText, out.headers as unknown as OutgoingHttpHeaders);
+    this.contentLength = out.contentLength;
+    this.sse = out.sse;
+    // A stream's headers go out now, not with its first chunk, so clients see the
+    // status as soon as the model answers.
+    if (out.streaming) res.flushHeaders();
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const res = this.res;
+    if (res.destroyed || this.ended) return true;
+    if (this.sse) {
+      const n = countSseTokens(chunk);
+      if (n > 0) this.hooks.onTokens(n);
+    }
+    this.seen += chunk.length;
+    if (this.seen === this.contentLength) {
+      // The whole body is here: it leaves with the headers in one write.
+      this.ended = true;
+      res.end(chunk);
+      return true;
+    }
+    if (res.write(chunk)) return true;
+    const resume = this.resume;
+    if (resume) res.once('drain', resume);
+    return false;
+  }
+
+  onComplete(): void {
+    if (!this.ended) {
+      this.ended = true;
+      this.res.end();
+    }
+  }
+
+  onError(err: Error & { code?: string; cause?: { code?: string } }): void {
+    const res = this.res;
+    if (res.destroyed || this.ended) return;
+    if ((err as { [BODY_TOO_LARGE]?: boolean })[BODY_TOO_LARGE] === true) {
+      sendJson(
+        res,
+        413,
+        this.requestId,
+        { error: `The request body is larger than ${Math.round(this.maxUpload / 1048576)} MiB.`, hint: 'Send a smaller body, or pass large inputs by URL.' },
+        true,
+      );
+      return;
+    }
     if (res.headersSent) {
       // Mid-stream failure: a truncated response must not look complete.
       res.destroy();
       return;
     }
-    if (res.destroyed) return;
-    const refused = err.code === 'ECONNREFUSED';
-    sendJson(res, 502, requestId, {
-      error: refused ? 'The model server refused the connection.' : `The connection to the model server failed (${err.code ?? 'error'}).`,
+    const code = err.code === 'ECONNREFUSED' || err.cause?.code === 'ECONNREFUSED' ? 'ECONNREFUSED' : (err.code ?? err.cause?.code ?? 'error');
+    const refused = code === 'ECONNREFUSED';
+    sendJson(res, 502, this.requestId, {
+      error: refused ? 'The model server refused the connection.' : `The connection to the model server failed (${code}).`,
       hint: refused
         ? 'The server process may have exited or not bound its port yet: check the deployment logs in Berth.'
         : 'Check the deployment logs in Berth; the request can be retried.',
     });
-  });
-
-  // The gateway's own 'close' handler destroys this if the client goes away first.
-  (res as RelayedResponse).berthUpstream = upreq;
-
-  if (h.hasBody === 'none') {
-    upreq.end();
-  } else if (h.hasBody === 'length') {
-    req.pipe(upreq);
-  } else {
-    // Chunked upload: the size is only known as it streams, so count it.
-    let bytes = 0;
-    const max = target.maxBodyBytes;
-    req.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > max) {
-        if (answered) return;
-        answered = true;
-        req.pause();
-        upreq.destroy();
-        sendJson(
-          res,
-          413,
-          requestId,
-          { error: `The request body is larger than ${Math.round(max / 1048576)} MiB.`, hint: 'Send a smaller body, or pass large inputs by URL.' },
-          true,
-        );
-        return;
-      }
-      if (!upreq.write(chunk)) req.pause();
-    });
-    upreq.on('drain', () => req.resume());
-    req.on('end', () => {
-      if (!answered) upreq.end();
-    });
   }
-}
-
-export interface RelayedResponse extends ServerResponse {
-  berthUpstream?: http.ClientRequest;
-}
-
-/** Called when the client's response closes: an unfinished exchange stops upstream too. */
-export function abortUpstream(res: RelayedResponse): void {
-  const up = res.berthUpstream;
-  if (up === undefined) return;
-  res.berthUpstream = undefined;
-  if (!up.destroyed && !res.writableFinished) up.destroy();
-}
-
-/**
- * Copies the upstream body to the client chunk by chunk, with backpressure. Cheaper than
- * pipe() (no listener set-up and tear-down per request); a body that arrives in one chunk
- * goes out with the headers in a single write.
- */
-function forward(upres: IncomingMessage, res: ServerResponse, sse: RelayHooks | null, contentLength: number): void {
-  let seen = 0;
-  let ended = false;
-  upres.on('data', (chunk: Buffer) => {
-    if (sse !== null) {
-      const n = countSseTokens(chunk);
-      if (n > 0) sse.onTokens(n);
-    }
-    seen += chunk.length;
-    if (seen === contentLength) {
-      ended = true;
-      res.end(chunk);
-      return;
-    }
-    if (!res.write(chunk)) {
-      upres.pause();
-      res.once('drain', () => upres.resume());
-    }
-  });
-  upres.on('end', () => {
-    if (!ended) res.end();
-  });
-  // Mid-stream failure: a truncated response must not look complete.
-  upres.on('aborted', () => res.destroy());
-  upres.on('error', () => res.destroy());
 }
