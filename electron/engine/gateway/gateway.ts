@@ -124,10 +124,24 @@ export class Gateway extends EventEmitter {
         requestTimeout: 0,
         headersTimeout: 60_000,
       },
-      (req, res) => this.onRequest(req, res),
+      (req, res) => {
+        try {
+          this.onRequest(req, res);
+        } catch (err) {
+          // A bug here must cost one request, never the app.
+          if (!res.headersSent) sendJson(res, 500, null, { error: `The gateway failed on this request: ${(err as Error).message}`, hint: 'Retry; if it keeps happening, report it with the Berth logs.' });
+          else res.destroy();
+        }
+      },
     );
     this.server.keepAliveTimeout = 65_000;
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        this.onUpgrade(req, socket, head);
+      } catch {
+        socket.destroy();
+      }
+    });
     this.server.on('clientError', (_err, socket: Duplex) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       else socket.destroy();

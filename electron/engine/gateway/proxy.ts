@@ -165,6 +165,10 @@ class RelayHandler implements Dispatcher.DispatchHandler {
       );
       return;
     }
+    if (err.code === 'UND_ERR_INVALID_ARG' || err.code === 'UND_ERR_NOT_SUPPORTED') {
+      sendJson(res, 400, this.requestId, { error: `The request cannot be forwarded: ${err.message}.`, hint: 'Remove the offending header or method and retry.' });
+      return;
+    }
     if (res.headersSent) {
       // Mid-stream failure: a truncated response must not look complete.
       res.destroy();

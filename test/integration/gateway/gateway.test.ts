@@ -278,6 +278,26 @@ describe('gateway websocket relay', () => {
     await new Promise((r) => ws.once('close', r));
   }, 15_000);
 
+  it('holds a concurrency slot per session and frees it on close', async () => {
+    const g = await gw({ transport: 'websocket', predictEndpoint: '/ws', predictConcurrency: 1, queueLimit: 0 });
+    const open = () =>
+      new Promise<WebSocket | number>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${g.port}/environments/production/websocket`);
+        ws.once('open', () => resolve(ws));
+        ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.once('error', () => resolve(-1));
+      });
+    const first = await open();
+    expect(first).toBeInstanceOf(WebSocket);
+    expect(await open()).toBe(429);
+    (first as WebSocket).close();
+    await new Promise((r) => (first as WebSocket).once('close', r));
+    await new Promise((r) => setTimeout(r, 50));
+    const again = await open();
+    expect(again).toBeInstanceOf(WebSocket);
+    (again as WebSocket).close();
+  }, 15_000);
+
   it('refuses websocket on an http-transport model and while not ready', async () => {
     const g = await gw({ transport: 'http' });
     const err = await new Promise<number>((resolve) => {
