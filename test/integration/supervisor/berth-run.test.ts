@@ -81,8 +81,10 @@ describe('berth run', () => {
     const truss = writeTruss(path.join(tmp.dir, 'trusses'), { name: 'sv2-run-e2e', secrets: ['sv2_run_token'], env: { FIXTURE_STARTUP_DELAY_S: '1' } });
     const c = berthRun([truss], home);
     children.push(c.proc);
-    const m = await c.waitFor(/endpoints: (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
+    const m = await c.waitFor(/endpoints: (http:\/\/127\.0\.0\.1:\d+)\n/, 30_000);
     const url = m[1];
+    // The lines after it may arrive in a later chunk.
+    await c.waitFor(/curl -s http:\/\/127\.0\.0\.1:\d+\/production\/predict.*\n/, 5000);
     const out = c.output();
     expect(out).toMatch(/sv2-run-e2e/);
     expect(out).toMatch(/waiting_for_startup/);
@@ -142,7 +144,7 @@ describe('berth run', () => {
     const truss = writeTruss(path.join(tmp.dir, 'trusses'), { name: 'sv2-run-adopt' });
     const a = berthRun([truss], home);
     children.push(a.proc);
-    await a.waitFor(/endpoints: (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
+    await a.waitFor(/endpoints: (http:\/\/127\.0\.0\.1:\d+)\n/, 30_000);
     const before = await instanceContainers(home);
     expect(before).toHaveLength(1);
     a.proc.kill('SIGKILL');
@@ -151,8 +153,8 @@ describe('berth run', () => {
 
     const b = berthRun([truss], home);
     children.push(b.proc);
-    const m = await b.waitFor(/endpoints: (http:\/\/127\.0\.0\.1:\d+)/, 30_000);
-    expect(b.output()).toMatch(new RegExp(`re-adopted container berth-sv2-run-adopt-[0-9a-f]+ \\(${before[0].Id.slice(0, 12)}\\)`));
+    const m = await b.waitFor(/endpoints: (http:\/\/127\.0\.0\.1:\d+)\n/, 30_000);
+    await b.waitFor(new RegExp(`re-adopted container berth-sv2-run-adopt-[0-9a-f]+ \\(${before[0].Id.slice(0, 12)}\\)`), 5000);
     expect(b.output()).not.toMatch(/creating container/);
     const after = await instanceContainers(home);
     expect(after.map((c) => c.Id)).toEqual([before[0].Id]);
