@@ -39,10 +39,12 @@ export function bundleBerthCli() {
  * Starts `berth serve --port 0` with its own BERTH_HOME. Resolves once it prints its URL.
  * `stop()` sends SIGTERM (Berth stops the containers it started) and waits for the exit.
  */
-export async function startServe({ paths = [], env = {}, timeoutMs = 30_000 } = {}) {
+export async function startServe({ paths = [], env = {}, nodeArgs = [], timeoutMs = 30_000 } = {}) {
   const cli = await bundleBerthCli();
   const home = mkdtempSync(path.join(os.tmpdir(), 'bench-berth-home-'));
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', ...paths], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the serve process.
+  const extra = [...nodeArgs, ...(process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [])];
+  const child = spawn(process.execPath, [...extra, cli, 'serve', '--port', '0', ...paths], {
     cwd: root,
     env: { ...process.env, BERTH_HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
