@@ -106,7 +106,8 @@ describe.skipIf(!available)('Berth UI end to end', () => {
     expect(gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     await page.getByRole('list', { name: 'Timeline' }).getByText('Ready').first().waitFor();
     await expect.poll(() => page.getByTestId('docker-run').textContent()).toContain('docker run');
-    await shot(page, '02-overview-ready');
+    // The README image: a running model's overview (state, timeline, endpoints, run plan).
+    publishScreenshot(await shot(page, '02-overview-ready'));
 
     // Logs: the fixture printed 3000 numbered lines; they arrive in batches.
     await page.getByRole('tab', { name: 'Logs' }).click();
@@ -116,6 +117,12 @@ describe.skipIf(!available)('Berth UI end to end', () => {
     await page.getByRole('button', { name: 'Next match' }).click();
     await expect.poll(() => page.locator('.xterm-rows').innerText()).toContain('LOG_LINE 1500/3000');
     await shot(page, '03-logs');
+
+    // Health: probes arrive as events and are charted.
+    await page.getByRole('tab', { name: 'Health' }).click();
+    await page.getByRole('img', { name: 'Readiness and liveness probe history' }).locator('canvas').waitFor({ timeout: 30_000 });
+    await page.getByRole('region', { name: 'Readiness probe' }).getByText('passing').waitFor({ timeout: 30_000 });
+    await shot(page, '05-health');
 
     // Playground: prefilled from example_model_input, tokens stream into the reply.
     await page.getByRole('tab', { name: 'Playground' }).click();
@@ -142,17 +149,10 @@ describe.skipIf(!available)('Berth UI end to end', () => {
     await expect.poll(() => page.getByTestId('request-stats').innerText()).toMatch(/Tokens\/s\s*\d/);
     await shot(page, '04-playground');
 
-    // Health: probes arrive as events and are charted.
-    await page.getByRole('tab', { name: 'Health' }).click();
-    await page.getByRole('img', { name: 'Readiness and liveness probe history' }).locator('canvas').waitFor({ timeout: 30_000 });
-    await page.getByRole('region', { name: 'Readiness probe' }).getByText('passing').waitFor({ timeout: 30_000 });
-    await shot(page, '05-health');
-
     // Back to the list: the row shows the state and the endpoint.
     await page.getByRole('link', { name: 'Deployments' }).first().click();
     await page.getByRole('table', { name: 'Deployments' }).getByText(gatewayUrl!).waitFor();
     await shot(page, '06-deployments-running');
-    publishScreenshot(await shot(page, 'readme'));
 
     await page.getByRole('table', { name: 'Deployments' }).getByRole('button', { name: 'Stop e2e-chat', exact: true }).click();
     await page.locator('[data-testid="status-badge"][data-state="stopped"]').first().waitFor({ timeout: 60_000 });

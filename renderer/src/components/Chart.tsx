@@ -3,7 +3,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
-export interface ChartSeries { label: string; color: string; points?: boolean }
+export interface ChartSeries { label: string; color: string; points?: boolean; /** Draw markers only (no line), e.g. failures. */ markersOnly?: boolean }
 
 export function Chart({ data, series, height = 160, yRange, ariaLabel, yLabel }: {
   data: uPlot.AlignedData; series: ChartSeries[]; height?: number; yRange?: [number, number]; ariaLabel: string; yLabel?: string;
@@ -26,7 +26,8 @@ export function Chart({ data, series, height = 160, yRange, ariaLabel, yLabel }:
         { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
         { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, label: yLabel, size: 50 },
       ],
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, points: { show: s.points ?? false, size: 5, fill: s.color } }))],
+      // Series share one x axis, so each has gaps where another kind was sampled: span them.
+      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: s.markersOnly ? 0 : 1.5, spanGaps: !s.markersOnly, points: { show: s.points ?? s.markersOnly ?? false, size: s.markersOnly ? 7 : 4, fill: s.color, stroke: s.color } }))],
     };
     plot.current = new uPlot(opts, data, el);
     const ro = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height }));

@@ -16,7 +16,8 @@ export async function copyText(text: string): Promise<void> {
   }
 }
 
-export function CopyButton({ text, label = 'Copy', small }: { text: string; label?: string; small?: boolean }) {
+/** `label` names the action for assistive tech and tests; the button itself shows `display` ("Copy"). */
+export function CopyButton({ text, label = 'Copy', small, display = 'Copy' }: { text: string; label?: string; small?: boolean; display?: string }) {
   const [done, setDone] = useState(false);
   return (
     <button
@@ -29,7 +30,7 @@ export function CopyButton({ text, label = 'Copy', small }: { text: string; labe
         setTimeout(() => setDone(false), 1200);
       }}
     >
-      {done ? 'Copied' : label}
+      {done ? 'Copied' : display}
     </button>
   );
 }

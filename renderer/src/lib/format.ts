@@ -17,7 +17,7 @@ export function formatDuration(ms: number): string {
 }
 
 export function formatTime(t: number): string {
-  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'busy' | 'idle';

@@ -80,7 +80,7 @@ function ThemePicker() {
   const [t, setT] = useState<Theme>(storedTheme());
   return (
     <div className="seg" role="group" aria-label="Theme">
-      {(['system', 'light', 'dark'] as const).map((x) => <button key={x} type="button" className={t === x ? 'on' : ''} aria-pressed={t === x} onClick={() => { setT(x); applyTheme(x); }}>{x}</button>)}
+      {(['system', 'light', 'dark'] as const).map((x) => <button key={x} type="button" className={t === x ? 'on' : ''} aria-pressed={t === x} onClick={() => { setT(x); applyTheme(x); }}>{x[0].toUpperCase() + x.slice(1)}</button>)}
     </div>
   );
 }

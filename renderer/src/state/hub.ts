@@ -2,7 +2,7 @@
 import { api, isElectron, onReconnect } from '../api/client.js';
 import { engineStore, transportStore } from './connection.js';
 import { addMetrics, addProbes, addTimeline, replaceSummaries, setProgress, upsertSummary } from './deployments.js';
-import { logStore } from './logs.js';
+import { logStore, setLogFetcherFactory } from './logs.js';
 import { addGpuSample } from './gpu.js';
 
 export async function refreshDeployments(): Promise<void> {
@@ -19,6 +19,10 @@ export function startHub(): void {
   if (started) return;
   started = true;
   if (isElectron) transportStore.set({ connected: true });
+  setLogFetcherFactory((id) => ({
+    tail: (n) => api.logs.tail({ id, n }),
+    since: (seq, limit) => api.logs.since({ id, seq: Math.max(0, seq), limit }),
+  }));
   api.on('engine.status', (s) => engineStore.set(s));
   api.on('deployments.changed', (p) => replaceSummaries(p.deployments));
   api.on('deployment.state', (p) => {
@@ -27,7 +31,7 @@ export function startHub(): void {
   });
   api.on('deployment.timeline', (p) => addTimeline(p.id, [p.event]));
   api.on('deployment.probe', (p) => addProbes(p.id, [p.probe]));
-  api.on('deployment.log', (p) => logStore(p.id).add(p.lines, p.dropped));
+  api.on('deployment.log', (p) => logStore(p.id).push(p.lines, p.dropped));
   api.on('deployment.progress', (p) => setProgress(p.id, p.progress));
   api.on('deployment.metrics', (p) => addMetrics(p.id, p.metrics));
   api.on('gpu.sample', (s) => addGpuSample(s));

@@ -12,7 +12,7 @@ const COLORS: Record<ProbeKind, string> = { startup: '#8b949e', readiness: '#3fb
 
 const SERIES: ChartSeries[] = KINDS.flatMap((k) => [
   { label: `${k} ms`, color: COLORS[k], points: true },
-  { label: `${k} failed`, color: '#f85149', points: true },
+  { label: `${k} failed`, color: '#f85149', markersOnly: true },
 ]);
 
 export function Health({ id, detail }: { id: string; detail: DeploymentDetail | null }) {

@@ -3,12 +3,10 @@ import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import '@xterm/xterm/css/xterm.css';
-import { api } from '../../api/client.js';
 import { isDark } from '../../lib/theme.js';
 import type { LogLine } from '../../api/contract.js';
 import { logStore } from '../../state/logs.js';
 import { FrameBatcher, formatLine, passesFilter, type StreamFilter } from '../../lib/logBatch.js';
-import { asErrorShape } from '../../api/errors.js';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import type { BerthErrorShape } from '../../api/contract.js';
 
@@ -63,9 +61,7 @@ export function Logs({ id }: { id: string }) {
     batcher.push(store.lines);
     const unsub = store.subscribe((lines) => batcher.push(lines));
     // Fill in what was logged before this view (or the app) opened.
-    if (store.lines.length === 0) {
-      api.logs.tail({ id, n: 10_000 }).then((page) => store.add(page.lines), (err) => setError(asErrorShape(err)));
-    }
+    if (store.lastSeq < 0) void store.fill();
     const ro = new ResizeObserver(() => { try { fit.fit(); } catch { /* hidden */ } });
     ro.observe(host.current!);
     return () => { unsub(); ro.disconnect(); term.dispose(); termRef.current = null; };
@@ -95,7 +91,7 @@ export function Logs({ id }: { id: string }) {
       <div className="toolbar">
         <div className="seg" role="group" aria-label="Stream filter">
           {(['all', 'stdout', 'stderr'] as const).map((f) => (
-            <button key={f} type="button" className={filter === f ? 'on' : ''} aria-pressed={filter === f} onClick={() => setFilter(f)}>{f}</button>
+            <button key={f} type="button" className={filter === f ? 'on' : ''} aria-pressed={filter === f} onClick={() => setFilter(f)}>{f === 'all' ? 'All' : f}</button>
           ))}
         </div>
         <label className="check"><input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow</label>

@@ -124,7 +124,7 @@ function PlanView({ detail }: { detail: DeploymentDetail | null }) {
   if (!detail) return null;
   return (
     <section className="card" aria-labelledby="plan-h">
-      <div className="row between"><h2 id="plan-h">Run plan</h2>{detail.dockerRun && <CopyButton text={detail.dockerRun} label="Copy docker run" small />}</div>
+      <div className="row between"><h2 id="plan-h">Run plan</h2>{detail.dockerRun && <CopyButton text={detail.dockerRun} label="Copy docker run" display="Copy docker run" small />}</div>
       {detail.dockerRun ? <pre className="code" data-testid="docker-run">{detail.dockerRun}</pre> : <p className="muted">Fix the config errors to see the plan.</p>}
       {detail.plan && (
         <details>

@@ -10,6 +10,7 @@ import { formatDuration } from '../../lib/format.js';
 interface Msg { role: 'user' | 'assistant'; content: string }
 
 const PREDICT = '/environments/production/predict';
+const MODE_LABEL: Record<PlaygroundMode, string> = { chat: 'Chat', embeddings: 'Embeddings', rerank: 'Rerank', raw: 'Raw JSON' };
 
 export function Playground({ summary, detail }: { summary: DeploymentSummary; detail: DeploymentDetail | null }) {
   const defaults = useMemo(() => playgroundDefaults(detail?.configText, detail?.plan?.gateway.predictEndpoint), [detail?.configText, detail?.plan?.gateway.predictEndpoint]);
@@ -25,7 +26,7 @@ export function Playground({ summary, detail }: { summary: DeploymentSummary; de
       <div className="toolbar">
         <div className="seg" role="group" aria-label="Playground mode">
           {(['chat', 'embeddings', 'rerank', 'raw'] as const).map((m) => (
-            <button key={m} type="button" className={mode === m ? 'on' : ''} aria-pressed={mode === m} onClick={() => setMode(m)}>{m === 'raw' ? 'Raw JSON' : m[0].toUpperCase() + m.slice(1)}</button>
+            <button key={m} type="button" className={mode === m ? 'on' : ''} aria-pressed={mode === m} onClick={() => setMode(m)}>{MODE_LABEL[m]}</button>
           ))}
         </div>
         <label className="row tight">POST
@@ -71,9 +72,9 @@ function Snippets({ url, body, apiKey, stream }: { url: string | null; body: unk
   return (
     <div className="row tight snippets" aria-label="Copy request as">
       <span className="muted">Copy as</span>
-      <CopyButton text={curlSnippet(input)} label="curl" small />
-      <CopyButton text={pythonSnippet(input)} label="Python" small />
-      <CopyButton text={jsSnippet(input)} label="JavaScript" small />
+      <CopyButton text={curlSnippet(input)} label="Copy as curl" display="curl" small />
+      <CopyButton text={pythonSnippet(input)} label="Copy as Python" display="Python" small />
+      <CopyButton text={jsSnippet(input)} label="Copy as JavaScript" display="JavaScript" small />
     </div>
   );
 }
