@@ -17,7 +17,7 @@ export function Overview({ summary, detail }: { summary: DeploymentSummary; deta
         <h2 id="state-h">State</h2>
         <div className="state-line">
           <span className={`big tone-${stateTone(st.name)}`} data-testid="state-name">{STATE_LABEL[st.name]}</span>
-          <span className="muted"> for {formatDuration(Math.max(0, now - st.since))}</span>
+          <span className="muted">{now - st.since < 1000 ? ' just now' : ` for ${formatDuration(now - st.since)}`}</span>
         </div>
         <p className="reason" data-testid="state-reason">{st.reason}</p>
         {st.name === 'crash_loop' && st.nextRestartAt && (
