@@ -79,6 +79,8 @@ export class Gateway extends EventEmitter {
   private metricsTimer: NodeJS.Timeout | null = null;
   private lastEmit = 0;
   private closing = false;
+  /** Upgraded sockets leave the server's connection tracking: close() ends them itself. */
+  private readonly upgraded = new Set<Duplex>();
 
   constructor(opts: GatewayOptions) {
     super();
@@ -203,6 +205,8 @@ export class Gateway extends EventEmitter {
     this.metricsTimer = null;
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
+    for (const s of this.upgraded) s.destroy();
+    this.upgraded.clear();
     await this.target?.pool.destroy().catch(() => undefined);
     if (this.server.listening) await done;
     this.boundPort = null;
@@ -363,6 +367,8 @@ export class Gateway extends EventEmitter {
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.touch();
     socket.on('error', () => socket.destroy());
+    this.upgraded.add(socket);
+    socket.once('close', () => this.upgraded.delete(socket));
     if (this.requireKey && !this.keys.matches(req.headers.authorization)) {
       this.rejectWs(socket, 401, 'Unauthorized', {
         error: 'This Berth gateway requires an API key.',

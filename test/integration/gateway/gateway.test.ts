@@ -298,6 +298,19 @@ describe('gateway websocket relay', () => {
     (again as WebSocket).close();
   }, 15_000);
 
+  it('ends live WebSocket sessions when the gateway closes', async () => {
+    const g = await startGateway(up.port, { transport: 'websocket', predictEndpoint: '/ws' });
+    const ws = new WebSocket(`ws://127.0.0.1:${g.port}/environments/production/websocket`);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const closed = new Promise((r) => ws.once('close', r));
+    await g.close();
+    await closed;
+    expect(ws.readyState).toBe(WebSocket.CLOSED);
+  }, 15_000);
+
   it('refuses websocket on an http-transport model and while not ready', async () => {
     const g = await gw({ transport: 'http' });
     const err = await new Promise<number>((resolve) => {
