@@ -232,7 +232,7 @@ async function runTruss(path: string, o: { cpuOnly: boolean; repull: boolean; ga
     const startedAt = Date.now();
     d.on('progress', (p: DeploymentProgress) => {
       if (p.kind === 'pull') out.status(pullLine(p.pull), p.pull.fraction >= 1);
-      else out.status(`building ${bar(p.build.steps ? p.build.step / p.build.steps : 0)} step ${p.build.step}/${p.build.steps} ${p.build.message}`);
+      else out.status(`building ${bar(p.build.steps ? p.build.step / p.build.steps : 0)} ${p.build.message}`);
     });
     d.on('state', (s: DeploymentState) => {
       if (stopping && s.name !== 'stopped') return;

@@ -3,13 +3,14 @@
 // app / `berth serve` and by `berth run`.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { BerthError } from '../../../shared/errors.js';
 import { LABELS } from '../../../shared/plan.js';
 import { slug, sha256Hex } from '../../../shared/truss/index.js';
 import type { GpuInfo, GpuReport } from '../../../shared/gpu.js';
 import type { EngineConnection } from '../docker/connection.js';
 import type { LogBuffer } from '../docker/log-buffer.js';
+import { buildDerivedImage } from '../build/index.js';
 import { loadTruss } from '../config/load.js';
 import { planSettingsFrom } from '../config/plan-settings.js';
 import { detectGpus, type GpuLedger } from '../gpu/index.js';
@@ -129,13 +130,15 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
       },
       resolveSecrets: (plan) => secrets.resolveForPlan(plan.secrets),
       ensureImage: (plan, o) => pullImage(docker(), plan, secrets, o),
-      buildImage: async (plan) => {
-        // The derived-image builder (electron/engine/build) has not landed in this build.
-        throw new BerthError(
-          'BUILD_FAILED',
-          `${plan.modelName} needs a derived image (${plan.build?.steps.map((s) => s.kind).join(', ') || 'build steps'}), and this build of Berth cannot build one yet.`,
-          'Bake the packages into the image named by base_image.image and remove requirements/system_packages/build_commands from config.yaml, or update Berth.',
-        );
+      buildImage: async (plan, o) => {
+        // Secrets for build commands live in a private dir under the data dir only while the
+        // build container runs; buildDerivedImage removes it and masks values in its output.
+        await buildDerivedImage(docker(), plan, {
+          secretValues: o.secretValues,
+          secretsRoot: join(deps.dataDir, 'run', 'build-secrets'),
+          onLog: (l) => o.onLine(l.text),
+          onStep: (done, total, step) => o.onProgress({ step: done, steps: total, message: done < total ? `step ${done + 1}/${total}: ${step.kind.replace(/_/g, ' ')}` : 'build finished' }),
+        });
       },
       createContainer: async (plan, o) => {
         const c = await createContainer(docker(), plan, { secretValues: o.secretValues, instanceId, dataDir: deps.dataDir, extraLabels: { [OWNER_LABEL]: ownerTag() } });

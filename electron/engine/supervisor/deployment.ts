@@ -255,7 +255,7 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
       }
       this.progress_ = null;
       const digest = img.digest ? ` (${img.digest.slice(0, 19)})` : '';
-      this.go('starting', `creating container from ${plan.runImage}${img.pulled ? '' : ' (cached)'}${digest}`);
+      this.go('starting', `creating container from ${plan.runImage}${plan.build ? '' : img.pulled ? ' (pulled)' : ' (local image)'}${digest}`);
       this.container = await this.env.createContainer(plan, { secretValues: this.secretValues });
       if (gen !== this.generation) return void (await this.removeContainer());
       this.stopLogs = this.env.followLogs(this.container.id);
