@@ -102,7 +102,7 @@ describe('faults', () => {
     const ready = await berth.waitState(id, 'ready', 60_000);
     const containerId = ready.summary.containerId as string;
     const top = await docker.getContainer(containerId).top({ ps_args: '-o pid,args' });
-    const pids = top.Processes.filter((p) => /server\.mjs/.test(p[1])).map((p) => Number(p[0]));
+    const pids = (top.Processes as string[][]).filter((p) => /server\.mjs/.test(p[1])).map((p) => Number(p[0]));
     expect(pids.length, JSON.stringify(top)).toBeGreaterThan(0);
     const frozenAt = Date.now();
     for (const pid of pids) process.kill(pid, 'SIGSTOP');

@@ -162,14 +162,18 @@ export async function startServe(cli: string, o: ServeOptions): Promise<Berth> {
     async waitState(id, states, ms) {
       const want = Array.isArray(states) ? states : [states];
       let last = '';
+      let result: any;
       try {
-        return await until(
+        result = await until(
           `deployment ${id} to be ${want.join('|')}`,
           async () => {
             const d = await api('deployments.get', { id }, 10_000);
             const s = d.body?.result?.summary?.state;
             last = s ? `${s.name}: ${s.reason}` : JSON.stringify(d.body).slice(0, 300);
-            return s && want.includes(s.name) ? d.body.result : undefined;
+            if (s && want.includes(s.name)) return d.body.result;
+            // failed is terminal until someone starts it again: no point waiting on.
+            if (s?.name === 'failed') return { failed: true };
+            return undefined;
           },
           ms,
           200,
@@ -177,6 +181,8 @@ export async function startServe(cli: string, o: ServeOptions): Promise<Berth> {
       } catch (e) {
         throw new Error(`${(e as Error).message}; last state ${last}\n--- berth output ---\n${r.output().slice(-3000)}`);
       }
+      if (result.failed) throw new Error(`deployment ${id} failed while waiting for ${want.join('|')}: ${last}`);
+      return result;
     },
     closeEvents: () => ws?.close(),
   };
