@@ -24,6 +24,7 @@ const home = makeBerthHome('berth-rel-secrets-home-');
 const work = tmpDir('berth-rel-secrets-work-');
 let cli = '';
 let berth: Berth;
+const builtImages: string[] = [];
 const run = fixtureTruss({
   name: 'rel-secret-run',
   predictEndpoint: '/predict',
@@ -35,7 +36,7 @@ const built = fixtureTruss({
   name: 'rel-secret-build',
   predictEndpoint: '/predict',
   secrets: [NAME],
-  buildCommands: [`sh -c "test -s /secrets/${NAME} && sha256sum /secrets/${NAME} | cut -d' ' -f1 > /app/build-secret.sha256"`],
+  buildCommands: [`sh -c "mkdir -p /app && test -s /secrets/${NAME} && sha256sum /secrets/${NAME} | cut -d' ' -f1 > /app/build-secret.sha256"`],
   startCommand: `sh -c "cat /app/build-secret.sha256 && exec node /srv/model-server/server.mjs --port 8000"`,
 });
 
@@ -49,6 +50,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await berth?.stop().catch(() => undefined);
   await sweep(home.dir);
+  // The derived image is a cache Berth keeps by design; this test's one goes with the test.
+  for (const img of builtImages) await docker.getImage(img).remove({ force: true }).catch(() => undefined);
   if (cli) removeBundle(cli);
   run.cleanup();
   built.cleanup();
@@ -160,6 +163,7 @@ describe('secrets never leak', () => {
     expect(JSON.stringify(logs.body)).toContain(SHA); // written by the build command, printed at start
     expect(await scanRunning(detail)).toEqual([]);
     const image = (await docker.getContainer(detail.summary.containerId).inspect()).Image;
+    builtImages.push(image);
     expect(await scanSavedImage(image)).toEqual([]);
     expect((await berth.api('deployments.stop', { id: detail.summary.id })).status).toBe(200);
   });
