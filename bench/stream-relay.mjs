@@ -11,7 +11,7 @@ import { bundleGateway } from './lib/gateway-bundle.mjs';
 import { startGatewayChild, stopAll, track } from './lib/procs.mjs';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 2000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const now = () => performance.timeOrigin + performance.now();
 const r3 = (x) => Math.round(x * 1000) / 1000;
 
@@ -97,11 +97,14 @@ async function main() {
     setup: `${TOKENS} OpenAI-style SSE events, one per ms, from a node upstream; ${ROUNDS} interleaved rounds`,
     ...summary,
     addedDelayMs: { p50: r3(summary.gateway.delayP50Ms - summary.direct.delayP50Ms), p99: r3(summary.gateway.delayP99Ms - summary.direct.delayP99Ms) },
+    // Per-round p99 differences, median: one round hit by another process's CPU burst on a
+    // shared machine does not decide the figure.
+    addedDelayP99MsMedianOfRounds: r3(pct(runs.gateway.map((g, i) => pct(g.delays, 99) - pct(runs.direct[i].delays, 99)), 50)),
     totalTimeRatio: r3(summary.gateway.totalMsMedian / summary.direct.totalMsMedian),
     targets: { addedDelayP99Ms: 1 },
   };
-  result.met = { addedDelayP99: result.addedDelayMs.p99 <= 1 };
-  console.log(`\nadded per-chunk delay: p50 ${result.addedDelayMs.p50} ms, p99 ${result.addedDelayMs.p99} ms; total time ratio ${result.totalTimeRatio}`);
+  result.met = { addedDelayP99: result.addedDelayMs.p99 <= 1, addedDelayP99MedianOfRounds: result.addedDelayP99MsMedianOfRounds <= 1 };
+  console.log(`\nadded per-chunk delay: p50 ${result.addedDelayMs.p50} ms, p99 ${result.addedDelayMs.p99} ms (median of per-round p99 differences ${result.addedDelayP99MsMedianOfRounds} ms); total time ratio ${result.totalTimeRatio}`);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/stream-relay.json', JSON.stringify(result, null, 2) + '\n');
   console.log('wrote bench/results/stream-relay.json');
