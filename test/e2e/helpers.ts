@@ -1,7 +1,7 @@
 // e2e plumbing: a real `berth serve` child process, Debian Chromium via playwright-core,
 // temp truss dirs, and screenshots. Nothing here is mocked.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
@@ -19,10 +19,21 @@ export function ensureBuilt(): void {
     const r = spawnSync(process.execPath, ['scripts/build.mjs', '--node-only'], { cwd: ROOT, stdio: 'inherit' });
     if (r.status !== 0) throw new Error('node build failed: run `node scripts/build.mjs` to see why');
   }
-  if (!existsSync(join(ROOT, 'dist/renderer/index.html'))) {
+  const built = join(ROOT, 'dist/renderer/index.html');
+  if (!existsSync(built) || newestMtime(join(ROOT, 'renderer')) > statSync(built).mtimeMs) {
     const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
     if (r.status !== 0) throw new Error('renderer build failed: run `npx vite build` to see why');
   }
+}
+
+// A stale UI bundle would test old code: rebuild when any renderer source is newer.
+function newestMtime(dir: string): number {
+  let max = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    max = Math.max(max, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return max;
 }
 
 export interface Serve { url: string; home: string; proc: ChildProcess; output: () => string; stop(): Promise<void> }

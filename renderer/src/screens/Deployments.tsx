@@ -2,7 +2,8 @@ import { useEffect, useState, type DragEvent } from 'react';
 import { api, isElectron } from '../api/client.js';
 import type { DeploymentSummary, ExampleInfo, RecentEntry } from '../api/contract.js';
 import { useStore } from '../lib/store.js';
-import { deploymentsStore, upsertSummary } from '../state/deployments.js';
+import { deploymentsStore, liveStore, upsertSummary } from '../state/deployments.js';
+import { ProgressBar } from '../components/ProgressBar.js';
 import { navigate } from '../lib/route.js';
 import { StatusBadge } from '../components/StatusBadge.js';
 import { CopyButton } from '../components/CopyButton.js';
@@ -50,7 +51,11 @@ function DeploymentRow({ d }: { d: DeploymentSummary }) {
         <div className="sub mono" title={d.configPath}>{d.configPath}</div>
         {errs > 0 && <div className="sub bad-text">{errs} config error{errs > 1 ? 's' : ''}</div>}
       </td>
-      <td><StatusBadge state={d.state} /><div className="sub">{d.state.reason}</div></td>
+      <td>
+        <StatusBadge state={d.state} />
+        <div className="sub">{d.state.reason}</div>
+        {(d.state.name === 'pulling' || d.state.name === 'building') && <RowProgress id={d.id} fallback={d.state.progress} />}
+      </td>
       <td className="mono">{d.gpuDeviceIds.length ? d.gpuDeviceIds.join(', ') : '—'}</td>
       <td>
         {d.gatewayUrl ? (
@@ -60,6 +65,12 @@ function DeploymentRow({ d }: { d: DeploymentSummary }) {
       <td className="actions"><DeploymentActions d={d} /></td>
     </tr>
   );
+}
+
+function RowProgress({ id, fallback }: { id: string; fallback?: number }) {
+  const p = useStore(liveStore(id)).progress;
+  const value = p?.kind === 'pull' ? (p.pull.bytesTotal ? p.pull.fraction : null) : p?.kind === 'build' ? (p.build.steps ? p.build.step / p.build.steps : null) : fallback ?? null;
+  return <ProgressBar value={value} label={p?.kind === 'build' ? 'Building image' : 'Pulling image'} />;
 }
 
 function OpenConfig() {

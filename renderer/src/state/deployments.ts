@@ -26,6 +26,10 @@ export function upsertSummary(s: DeploymentSummary): void {
   deploymentsStore.set((prev) => ({ ...prev, [s.id]: s }));
 }
 
+export function removeSummary(id: string): void {
+  deploymentsStore.set((prev) => { const next = { ...prev }; delete next[id]; return next; });
+}
+
 export function replaceSummaries(list: DeploymentSummary[]): void {
   deploymentsStore.set(Object.fromEntries(list.map((s) => [s.id, s])));
 }

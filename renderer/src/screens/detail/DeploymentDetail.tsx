@@ -1,6 +1,9 @@
 import { useEffect } from 'react';
 import { useStore } from '../../lib/store.js';
-import { deploymentsStore } from '../../state/deployments.js';
+import { deploymentsStore, removeSummary } from '../../state/deployments.js';
+import { api } from '../../api/client.js';
+import { useAction } from '../../components/useAction.js';
+import { navigate } from '../../lib/route.js';
 import { DETAIL_TABS, href, type DetailTab } from '../../lib/route.js';
 import { StatusBadge } from '../../components/StatusBadge.js';
 import { DeploymentActions } from '../../components/DeploymentActions.js';
@@ -12,6 +15,21 @@ import { Logs } from './Logs.js';
 import { Health } from './Health.js';
 import { Playground } from './Playground.js';
 import { ConfigEditor } from './ConfigEditor.js';
+
+function CloseButton({ id, name }: { id: string; name: string }) {
+  const { busy, error, setError, run } = useAction();
+  return (
+    <div className="action-group">
+      <button type="button" className="btn ghost sm" disabled={busy} aria-label={`Close ${name}`} title="Stop it (if running) and remove it from Berth; the config file stays on disk"
+        onClick={async () => {
+          if (!confirm(`Close ${name}? A running container is stopped. The config file is not touched.`)) return;
+          const r = await run(() => api.deployments.close({ id }));
+          if (r) { removeSummary(id); navigate({ name: 'deployments' }); }
+        }}>Close</button>
+      <ErrorNote error={error} onDismiss={() => setError(null)} />
+    </div>
+  );
+}
 
 const TAB_LABEL: Record<DetailTab, string> = { overview: 'Overview', logs: 'Logs', health: 'Health', playground: 'Playground', config: 'Config' };
 
@@ -43,6 +61,7 @@ export function DeploymentDetail({ id, tab }: { id: string; tab: DetailTab }) {
           <span className="endpoint"><code data-testid="gateway-url">{summary.gatewayUrl}</code><CopyButton text={summary.gatewayUrl} label="Copy endpoint" small /></span>
         )}
         <DeploymentActions d={summary} />
+        <CloseButton id={id} name={summary.modelName} />
       </header>
       <div className="tabs" role="tablist" aria-label="Deployment views">
         {DETAIL_TABS.map((t) => (

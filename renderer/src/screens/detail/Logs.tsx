@@ -49,7 +49,10 @@ export function Logs({ id }: { id: string }) {
     termRef.current = term;
     searchRef.current = search;
     let shown = 0;
+    // A frame scheduled before unmount may fire after dispose: xterm must not be touched then.
+    let disposed = false;
     const batcher = new FrameBatcher<LogLine>((batch) => {
+      if (disposed) return;
       const text = batch.filter((l) => passesFilter(l, filter)).map(formatLine).join('\r\n');
       if (text) {
         term.write((shown > 0 ? '\r\n' : '') + text);
@@ -62,9 +65,9 @@ export function Logs({ id }: { id: string }) {
     const unsub = store.subscribe((lines) => batcher.push(lines));
     // Fill in what was logged before this view (or the app) opened.
     if (store.lastSeq < 0) void store.fill();
-    const ro = new ResizeObserver(() => { try { fit.fit(); } catch { /* hidden */ } });
+    const ro = new ResizeObserver(() => { if (!disposed) { try { fit.fit(); } catch { /* hidden */ } } });
     ro.observe(host.current!);
-    return () => { unsub(); ro.disconnect(); term.dispose(); termRef.current = null; };
+    return () => { disposed = true; unsub(); ro.disconnect(); term.dispose(); termRef.current = null; };
   }, [id, filter]);
 
   useEffect(() => { if (follow) termRef.current?.scrollToBottom(); }, [follow]);

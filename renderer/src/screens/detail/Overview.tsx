@@ -1,4 +1,4 @@
-import type { DeploymentDetail, DeploymentProgress, DeploymentSummary, RunPlan } from '../../api/contract.js';
+import type { DeploymentDetail, DeploymentProgress, DeploymentSummary, GatewayMetrics, RunPlan } from '../../api/contract.js';
 import { useStore } from '../../lib/store.js';
 import { liveStore } from '../../state/deployments.js';
 import { formatBytes, formatDuration, formatTime, STATE_LABEL, stateTone } from '../../lib/format.js';
@@ -47,6 +47,7 @@ export function Overview({ summary, detail }: { summary: DeploymentSummary; deta
       </section>
       <div className="stack">
         <Endpoints summary={summary} plan={plan} />
+        <Traffic metrics={live.metrics.at(-1) ?? null} />
         <Resources summary={summary} plan={plan} />
         <PlanView detail={detail} />
       </div>
@@ -97,6 +98,23 @@ function Endpoints({ summary, plan }: { summary: DeploymentSummary; plan: RunPla
         </ul>
       )}
       {plan && <p className="sub">Server: <code>{plan.gateway.predictEndpoint}</code> on port {plan.serverPort} · transport {plan.gateway.transport} · concurrency {plan.predictConcurrency}</p>}
+    </section>
+  );
+}
+
+function Traffic({ metrics }: { metrics: GatewayMetrics | null }) {
+  if (!metrics) return null;
+  const total = Object.values(metrics.requests).reduce((a, b) => a + b, 0);
+  const errors = Object.entries(metrics.requests).filter(([k]) => /^[45]/.test(k)).reduce((a, [, v]) => a + v, 0);
+  return (
+    <section className="card" aria-labelledby="traffic-h">
+      <h2 id="traffic-h">Traffic</h2>
+      <div className="grid4 metrics-row">
+        <div><div className="k">Requests</div><div className="v">{total.toLocaleString()}{errors ? <span className="bad-text sub"> · {errors} errors</span> : null}</div></div>
+        <div><div className="k">In flight / queued</div><div className="v">{metrics.inFlight} / {metrics.queueDepth}</div></div>
+        <div><div className="k">Latency p50 / p99</div><div className="v">{metrics.latencyMs ? `${formatDuration(metrics.latencyMs.p50)} / ${formatDuration(metrics.latencyMs.p99)}` : '—'}</div></div>
+        <div><div className="k">Tokens/s</div><div className="v">{metrics.tokensPerSecond !== null ? metrics.tokensPerSecond.toFixed(1) : '—'}</div></div>
+      </div>
     </section>
   );
 }
