@@ -23,6 +23,10 @@ export function DeploymentActions({ d }: { d: DeploymentSummary }) {
           aria-label={`Restart ${d.modelName}`} onClick={() => run(async () => upsertSummary(await api.deployments.restart({ id: d.id })))}>Restart</button>
       </div>
       <ErrorNote error={error} onDismiss={() => setError(null)} />
+      {error && /^GPU_/.test(error.code) && !running && (
+        // No usable GPU here: the same config can still be tried on the CPU (slow, but it runs).
+        <button type="button" className="btn sm" onClick={() => run(async () => upsertSummary(await api.deployments.start({ id: d.id, cpuOnly: true })))}>Start on CPU instead</button>
+      )}
     </div>
   );
 }

@@ -145,7 +145,7 @@ function RecentList() {
       <h2 id="recent-h">Recent</h2>
       {!items ? <p className="muted">Loading…</p> : items.length === 0 ? <p className="empty">Configs you open appear here.</p> : (
         <ul className="list">
-          {items.slice(0, 10).map((r) => <OpenListItem key={r.path} title={r.modelName ?? r.path} missing={!r.exists} path={r.path} />)}
+          {items.slice(0, 8).map((r) => <OpenListItem key={r.path} title={r.modelName ?? baseName(r.path)} missing={!r.exists} path={r.path} />)}
         </ul>
       )}
     </section>
@@ -164,6 +164,11 @@ function ExampleList() {
       )}
     </section>
   );
+}
+
+function baseName(p: string): string {
+  const parts = p.replace(/\/config\.ya?ml$/, '').split(/[\\/]/).filter(Boolean);
+  return parts.at(-1) ?? p;
 }
 
 function OpenListItem({ title, path, description, missing }: { title: string; path: string; description?: string; missing?: boolean }) {

@@ -1,10 +1,14 @@
 import type { DeploymentDetail, DeploymentProgress, DeploymentSummary, GatewayMetrics, RunPlan } from '../../api/contract.js';
 import { useStore } from '../../lib/store.js';
 import { liveStore } from '../../state/deployments.js';
-import { formatBytes, formatDuration, formatTime, STATE_LABEL, stateTone } from '../../lib/format.js';
+import { formatBytes, formatDuration, formatTime, isRunningState, STATE_LABEL, stateTone } from '../../lib/format.js';
 import { ProgressBar } from '../../components/ProgressBar.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { useNow } from '../../lib/useNow.js';
+import { api } from '../../api/client.js';
+import { useAction } from '../../components/useAction.js';
+import { ErrorNote } from '../../components/ErrorNote.js';
+import { upsertSummary } from '../../state/deployments.js';
 
 export function Overview({ summary, detail }: { summary: DeploymentSummary; detail: DeploymentDetail | null }) {
   const live = useStore(liveStore(summary.id));
@@ -119,12 +123,24 @@ function Traffic({ metrics }: { metrics: GatewayMetrics | null }) {
   );
 }
 
+function RepullButton({ summary }: { summary: DeploymentSummary }) {
+  const { busy, error, setError, run } = useAction();
+  const running = isRunningState(summary.state.name);
+  return (
+    <>
+      <button type="button" className="btn sm" disabled={busy || running} title={running ? 'Stop the model first' : 'Pull the tag again, then start'}
+        onClick={() => run(async () => upsertSummary(await api.deployments.start({ id: summary.id, repull: true })))}>Re-pull &amp; start</button>
+      <ErrorNote error={error} onDismiss={() => setError(null)} />
+    </>
+  );
+}
+
 function Resources({ summary, plan }: { summary: DeploymentSummary; plan: RunPlan | null }) {
   return (
     <section className="card" aria-labelledby="res-h">
       <h2 id="res-h">Resources</h2>
       <ul className="kv">
-        <li><span className="k">Image</span><code className="v ellipsis" title={summary.image}>{summary.image}</code></li>
+        <li><span className="k">Image</span><code className="v ellipsis" title={summary.image}>{summary.image}</code>{plan?.movingTag && <RepullButton summary={summary} />}</li>
         {summary.imageDigest && <li><span className="k">Digest</span><code className="v ellipsis">{summary.imageDigest}</code></li>}
         <li><span className="k">GPU</span><span className="v">{plan?.gpu ? `${plan.gpu.count} × ${plan.gpu.accelerator ?? 'any'}` : 'none (CPU)'}{summary.gpuDeviceIds.length ? ` · devices ${summary.gpuDeviceIds.join(', ')}` : ''}</span></li>
         {plan && <li><span className="k">CPU</span><span className="v">{plan.nanoCpus ? `${plan.nanoCpus / 1e9} cores` : 'unlimited'}</span></li>}

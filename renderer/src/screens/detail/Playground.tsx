@@ -10,13 +10,21 @@ import { formatDuration } from '../../lib/format.js';
 interface Msg { role: 'user' | 'assistant'; content: string }
 
 const PREDICT = '/environments/production/predict';
+const SYNC_ROUTE: Record<PlaygroundMode, string> = {
+  chat: '/environments/production/sync/v1/chat/completions',
+  embeddings: '/environments/production/sync/v1/embeddings',
+  rerank: '/environments/production/sync/rerank',
+  raw: PREDICT,
+};
 const MODE_LABEL: Record<PlaygroundMode, string> = { chat: 'Chat', embeddings: 'Embeddings', rerank: 'Rerank', raw: 'Raw JSON' };
 
 export function Playground({ summary, detail }: { summary: DeploymentSummary; detail: DeploymentDetail | null }) {
   const defaults = useMemo(() => playgroundDefaults(detail?.configText, detail?.plan?.gateway.predictEndpoint), [detail?.configText, detail?.plan?.gateway.predictEndpoint]);
   const [mode, setMode] = useState<PlaygroundMode>(defaults.mode);
-  useEffect(() => { setMode(defaults.mode); }, [defaults.mode]);
   const [route, setRoute] = useState(PREDICT);
+  useEffect(() => { setMode(defaults.mode); setRoute(PREDICT); }, [defaults.mode]);
+  // The config's own kind of request goes to predict; other kinds reach the server through sync.
+  const pickMode = (m: PlaygroundMode) => { setMode(m); setRoute(m === defaults.mode ? PREDICT : SYNC_ROUTE[m]); };
   const [apiKey, setApiKey] = useState('');
   const url = summary.gatewayUrl ? summary.gatewayUrl.replace(/\/$/, '') + route : null;
   const ready = summary.state.name === 'ready';
@@ -26,7 +34,7 @@ export function Playground({ summary, detail }: { summary: DeploymentSummary; de
       <div className="toolbar">
         <div className="seg" role="group" aria-label="Playground mode">
           {(['chat', 'embeddings', 'rerank', 'raw'] as const).map((m) => (
-            <button key={m} type="button" className={mode === m ? 'on' : ''} aria-pressed={mode === m} onClick={() => setMode(m)}>{MODE_LABEL[m]}</button>
+            <button key={m} type="button" className={mode === m ? 'on' : ''} aria-pressed={mode === m} onClick={() => pickMode(m)}>{MODE_LABEL[m]}</button>
           ))}
         </div>
         <label className="row tight">POST
@@ -52,15 +60,15 @@ function toError(err: unknown): BerthErrorShape {
   return { code: 'CONTAINER_FAILED', message: 'The request did not reach the model gateway.', hint: 'Check the model is running (Overview) and the route is right; the gateway listens on the local endpoint shown above.' };
 }
 
-function Stats({ stats }: { stats: StreamStats | null }) {
+function Stats({ stats, tokens = true }: { stats: StreamStats | null; tokens?: boolean }) {
   if (!stats) return null;
   return (
     <div className="stats" data-testid="request-stats" aria-label="Request stats">
       <span>Status <strong className={stats.status && stats.status < 300 ? 'ok-text' : 'bad-text'}>{stats.status ?? '—'}</strong></span>
       <span>Latency <strong>{stats.totalMs !== null ? formatDuration(stats.totalMs) : '…'}</strong></span>
-      <span>TTFT <strong>{stats.ttftMs !== null ? formatDuration(stats.ttftMs) : '—'}</strong></span>
-      <span>Tokens <strong>{stats.tokens}</strong></span>
-      <span>Tokens/s <strong>{stats.tokensPerSec !== null ? stats.tokensPerSec.toFixed(1) : '—'}</strong></span>
+      <span>{tokens ? 'TTFT' : 'First byte'} <strong>{stats.ttftMs !== null ? formatDuration(stats.ttftMs) : '—'}</strong></span>
+      {tokens && <span>Tokens <strong>{stats.tokens}</strong></span>}
+      {tokens && <span>Tokens/s <strong>{stats.tokensPerSec !== null ? stats.tokensPerSec.toFixed(1) : '—'}</strong></span>}
     </div>
   );
 }
@@ -207,7 +215,7 @@ function JsonPanel({ url, apiKey, mode, example }: { url: string | null; apiKey:
           <ErrorNote error={error} onDismiss={() => setError(null)} />
           <ResponseSummary mode={mode} text={response} />
           <pre className="code response" data-testid="json-response">{response || '—'}</pre>
-          <Stats stats={stats} />
+          <Stats stats={stats} tokens={false} />
         </div>
       </div>
     </section>
