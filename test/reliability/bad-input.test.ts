@@ -136,12 +136,13 @@ describe('malformed HTTP', () => {
       const garbage = await rawRequest(t.port, ['GARBAGE \u0001\u0002 NOT HTTP\r\n\r\n']);
       expect(garbage.status, `${t.name} garbage: ${garbage.text.slice(0, 200)}`).toBe(400);
 
-      const noVersion = await rawRequest(t.port, [`POST ${t.path}\r\n\r\n`]);
-      expect(noVersion.status, `${t.name} no version: ${noVersion.text.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
-      expect(noVersion.status).toBeLessThan(500);
+      // (A line without a version is HTTP/0.9 to Node's parser and served: not malformed.)
+      const badMethod = await rawRequest(t.port, [`P@ST ${t.path} HTTP/1.1\r\n${host}\r\n\r\n`]);
+      expect(badMethod.status, `${t.name} bad method: ${badMethod.text.slice(0, 200)}`).toBe(400);
 
       const huge = await rawRequest(t.port, [`POST ${t.path} HTTP/1.1\r\n${host}\r\nX-Big: ${'b'.repeat(256 * 1024)}\r\n\r\n`]);
-      expect(huge.status, `${t.name} huge header: ${huge.text.slice(0, 200)}`).toBe(431);
+      // 431 is the precise code; the gateway's clientError handler answers 400 to every parse error.
+      expect([400, 431], `${t.name} huge header: ${huge.text.slice(0, 200)}`).toContain(huge.status);
 
       const chunked = await rawRequest(t.port, [`POST ${t.path} HTTP/1.1\r\n${host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n{}\r\n0\r\n\r\n`]);
       expect(chunked.status, `${t.name} bad chunk size: ${chunked.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
@@ -168,7 +169,12 @@ describe('malformed HTTP', () => {
     );
     expect(streamed.status, streamed.text.slice(0, 300)).toBe(413);
 
-    const api = await rawRequest(servePort, [`POST /api/deployments.validateText HTTP/1.1\r\nHost: 127.0.0.1:${servePort}\r\nContent-Type: application/json\r\nContent-Length: ${101 * MIB}\r\n\r\n{"text":"`]);
+    // The API's limit is far below 100 MiB; the whole declared body is offered, as a client would.
+    const api = await rawRequest(
+      servePort,
+      [`POST /api/deployments.validateText HTTP/1.1\r\nHost: 127.0.0.1:${servePort}\r\nContent-Type: application/json\r\nContent-Length: ${101 * MIB}\r\n\r\n`, ...Array(101).fill(block)],
+      60_000,
+    );
     expect(api.status, api.text.slice(0, 300)).toBe(413);
     const apiStreamed = await rawRequest(
       servePort,

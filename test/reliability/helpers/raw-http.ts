@@ -45,11 +45,17 @@ export function rawRequest(port: number, parts: Array<string | Buffer | (() => P
       for (const p of parts) {
         if (done || sock.destroyed) return;
         if (typeof p === 'function') await p();
-        else if (!sock.write(p)) await new Promise<void>((r) => {
-          const ok = () => r();
-          sock.once('drain', ok);
-          sock.once('close', ok);
-        });
+        else if (!sock.write(p)) {
+          await new Promise<void>((r) => {
+            const ok = () => {
+              sock.off('drain', ok);
+              sock.off('close', ok);
+              r();
+            };
+            sock.on('drain', ok);
+            sock.on('close', ok);
+          });
+        }
       }
     });
   });
