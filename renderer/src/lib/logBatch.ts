@@ -23,7 +23,7 @@ export class FrameBatcher<T> {
     private readonly flush: (items: T[]) => void,
     private readonly schedule: (cb: () => void) => void = (cb) => requestAnimationFrame(cb),
     /** Upper bound per frame so one frame never blocks for long; the rest waits a frame. */
-    private readonly maxPerFrame = 5000,
+    private readonly maxPerFrame = 2000,
   ) {}
   push(items: T[]): void {
     if (items.length === 0) return;

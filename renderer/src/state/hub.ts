@@ -14,15 +14,17 @@ async function refreshAll(): Promise<void> {
   try { engineStore.set(await api.engine.status()); } catch { /* shown via banner */ }
 }
 
+// Set at import, before any view can create a log store (child effects run before the App's).
+setLogFetcherFactory((id) => ({
+  tail: (n) => api.logs.tail({ id, n }),
+  since: (seq, limit) => api.logs.since({ id, seq: Math.max(0, seq), limit }),
+}));
+
 let started = false;
 export function startHub(): void {
   if (started) return;
   started = true;
   if (isElectron) transportStore.set({ connected: true });
-  setLogFetcherFactory((id) => ({
-    tail: (n) => api.logs.tail({ id, n }),
-    since: (seq, limit) => api.logs.since({ id, seq: Math.max(0, seq), limit }),
-  }));
   api.on('engine.status', (s) => engineStore.set(s));
   api.on('deployments.changed', (p) => replaceSummaries(p.deployments));
   api.on('deployment.state', (p) => {

@@ -18,11 +18,15 @@ export class LogStore {
   private held: LogLine[] = [];
   private ls = new Set<(lines: LogLine[]) => void>();
 
-  constructor(private readonly fetcher: LogFetcher | null = null, private readonly max = MAX_LINES) {}
+  constructor(private readonly fetcher: LogFetcher | null = null, private readonly max = MAX_LINES, private readonly fetchTimeoutMs = 8000) {}
 
   /** Lines pushed by events; `dropped` > 0 says the service skipped that many before lines[0]. */
   push(lines: LogLine[], dropped = 0): void {
-    if (this.filling) { this.held.push(...lines); return; }
+    if (this.filling) {
+      this.held.push(...lines);
+      if (this.held.length > this.max) this.held.splice(0, this.held.length - this.max);
+      return;
+    }
     const first = lines[0];
     const gap = dropped > 0 || (first !== undefined && (this.lastSeq < 0 || first.seq > this.lastSeq + 1));
     if (gap && this.fetcher) {
@@ -36,7 +40,10 @@ export class LogStore {
   /** Loads what came before (first open) or what was skipped, then releases held lines. */
   fill(): Promise<void> {
     if (this.filling || !this.fetcher) return this.filling ?? Promise.resolve();
-    const f = this.fetcher;
+    const inner = this.fetcher;
+    // A fetch that hangs must not hold live lines back forever: give up and show what we have.
+    const timed = <T,>(p: Promise<T>) => Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error('timeout')), this.fetchTimeoutMs))]);
+    const f: LogFetcher = { tail: (n) => timed(inner.tail(n)), since: (s, l) => timed(inner.since(s, l)) };
     this.filling = (async () => {
       try {
         if (this.lastSeq < 0) {

@@ -51,3 +51,14 @@ describe('LogStore', () => {
     expect(s.lines.at(-1)!.seq).toBe(3001);
   });
 });
+
+describe('LogStore when the history fetch hangs', () => {
+  it('releases held live lines after the timeout', async () => {
+    const hang: LogFetcher = { tail: () => new Promise(() => {}), since: () => new Promise(() => {}) };
+    const s = new LogStore(hang, 1000, 50);
+    s.push(range(5, 7));
+    expect(s.lines).toEqual([]);
+    await s.fill();
+    expect(s.lines.map((l) => l.seq)).toEqual([5, 6, 7]);
+  });
+});
