@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import NameOrderSequencer from './test/name-order-sequencer.js';
 
 // Three suites run in order by scripts/test.mjs: unit (pure, no engine), integration
 // (real Docker engine), e2e (real Chromium against `berth serve`). Reliability runs last.
 export default defineConfig({
   test: {
+    sequence: { sequencer: NameOrderSequencer },
     projects: [
       {
         test: {

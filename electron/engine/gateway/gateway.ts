@@ -5,6 +5,7 @@
 // predict_concurrency on Baseten limits requests to the replica whatever route they came
 // by. A WebSocket session holds a slot for its whole life (as on Baseten, where
 // predict_concurrency caps concurrent WebSocket connections).
+import { answerClientError, CONNECTIONS_CHECK_MS, HEADERS_TIMEOUT_MS } from '../http/client-errors.js';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -124,7 +125,8 @@ export class Gateway extends EventEmitter {
         keepAlive: true,
         // Streams and uploads of 100 MiB can take long: no overall request deadline.
         requestTimeout: 0,
-        headersTimeout: 60_000,
+        headersTimeout: HEADERS_TIMEOUT_MS,
+        connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
       },
       (req, res) => {
         try {
@@ -144,10 +146,7 @@ export class Gateway extends EventEmitter {
         socket.destroy();
       }
     });
-    this.server.on('clientError', (_err, socket: Duplex) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy();
-    });
+    this.server.on('clientError', answerClientError);
   }
 
   /** The gateway's base URL once listening. */

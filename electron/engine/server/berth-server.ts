@@ -2,6 +2,7 @@
 //   POST /api/<command>   JSON in, ApiResponse JSON out (4xx/5xx carry a BerthErrorShape)
 //   GET  /api/events      WebSocket pushing every contract event
 //   GET  /*               the built UI (dist/renderer), index.html fallback
+import { answerClientError, CONNECTIONS_CHECK_MS, HEADERS_TIMEOUT_MS } from '../http/client-errors.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -55,6 +56,12 @@ function sendError(res: ServerResponse, status: number, error: BerthErrorShape):
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    // A declared length over the limit is refused before any of the body is read.
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      reject(Object.assign(new Error('too large'), { tooLarge: true }));
+      req.resume();
+      return;
+    }
     let size = 0;
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
@@ -119,7 +126,7 @@ export async function startBerthServer(opts: BerthServerOptions): Promise<Runnin
     else sendError(res, httpStatusFor(reply.error.code), reply.error);
   }
 
-  const server = createServer((req, res) => {
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://berth.local');
     if (!hostAllowed(req, loopbackOnly)) {
       sendError(res, 421, { code: 'BAD_REQUEST', message: `Host '${req.headers.host ?? ''}' is not served here.`, hint: 'Open Berth as http://127.0.0.1:PORT or http://localhost:PORT.' });
@@ -153,6 +160,7 @@ export async function startBerthServer(opts: BerthServerOptions): Promise<Runnin
   server.keepAliveTimeout = 5000;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  server.on('clientError', answerClientError);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://berth.local');
     const refuse = (status: number, text: string) => {

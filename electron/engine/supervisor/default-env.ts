@@ -129,7 +129,12 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
         release: (id) => gpuLedger.release(id),
       },
       resolveSecrets: (plan) => secrets.resolveForPlan(plan.secrets),
-      ensureImage: (plan, o) => pullImage(docker(), plan, secrets, o),
+      ensureImage: async (plan, o) => {
+        // The first engine call of a start: an absent engine fails here with its own reason
+        // and hint instead of a raw socket error.
+        await deps.connection.require();
+        return pullImage(docker(), plan, secrets, o);
+      },
       buildImage: async (plan, o) => {
         // Secrets for build commands live in a private dir under the data dir only while the
         // build container runs; buildDerivedImage removes it and masks values in its output.
