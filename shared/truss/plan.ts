@@ -198,10 +198,10 @@ export function buildRunPlan(input: PlanInput): PlanResult {
     } else {
       const local = describeGpus(machine.gpus);
       if (machine.gpus.length === 0) {
-        report('error', 'resources.accelerator', `config asks for ${want}, but no NVIDIA GPU was found on this machine`, 'install the NVIDIA driver (nvidia-smi must work), or choose an explicit CPU run (berth plan --cpu / Run on CPU)', 'GPU_UNAVAILABLE');
+        report('error', 'resources.accelerator', `config asks for ${want}, but no NVIDIA GPU was found on this machine`, 'install the NVIDIA driver (nvidia-smi must work), or choose an explicit CPU run (--cpu on the command line, or Start on CPU instead in the app)', 'GPU_UNAVAILABLE');
       } else if (!machine.gpuCapabilities.usable) {
         const why = machine.gpuCapabilities.reason ? `: ${machine.gpuCapabilities.reason}` : '';
-        report('error', 'resources.accelerator', `config asks for ${want}, but Docker containers cannot use the GPUs here${why}`, `${machine.gpuCapabilities.hint ?? 'install the NVIDIA Container Toolkit and restart Docker'}; or choose an explicit CPU run (berth plan --cpu / Run on CPU)`, 'GPU_RUNTIME_MISSING');
+        report('error', 'resources.accelerator', `config asks for ${want}, but Docker containers cannot use the GPUs here${why}`, `${(machine.gpuCapabilities.hint ?? 'install the NVIDIA Container Toolkit and restart Docker').replace(/\.$/, '')}; or choose an explicit CPU run (--cpu on the command line, or Start on CPU instead in the app)`, 'GPU_RUNTIME_MISSING');
       } else {
         const held = new Set(machine.heldDeviceIds);
         const free = machine.gpus.filter((g) => !held.has(String(g.index)) && !held.has(g.uuid)).sort((a, b) => a.index - b.index);
@@ -212,7 +212,7 @@ export function buildRunPlan(input: PlanInput): PlanResult {
             'error',
             'resources.accelerator',
             `config asks for ${want}; this machine has ${local}${heldText}`,
-            `${heldCount ? 'stop another deployment to free its GPUs, ' : ''}lower the count (accelerator: ${acc.type}:${Math.max(1, free.length)}) if the model fits, or choose an explicit CPU run (berth plan --cpu / Run on CPU)`,
+            `${heldCount ? 'stop another deployment to free its GPUs, ' : ''}lower the count (accelerator: ${acc.type}:${Math.max(1, free.length)}) if the model fits, or choose an explicit CPU run (--cpu on the command line, or Start on CPU instead in the app)`,
             'GPU_TOO_FEW',
           );
         } else {

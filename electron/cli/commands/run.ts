@@ -189,7 +189,10 @@ async function runTruss(path: string, o: { cpuOnly: boolean; repull: boolean; ga
 
   const stopAll = async (why: string, keep: boolean): Promise<void> => {
     out.endStatus();
-    out.line(c.dim(`${time()} ${why}: ${keep ? 'leaving the container running (--keep)' : 'stopping and removing the container'}...`));
+    // Say what happens only when there is a container to act on.
+    if (supervisor.list().some((d) => d.containerId)) {
+      out.line(c.dim(`${time()} ${why}: ${keep ? 'leaving the container running (--keep)' : 'stopping and removing the container'}...`));
+    }
     await supervisor.shutdown({ keepRunning: keep }).catch(() => undefined);
     connection.stop();
   };
