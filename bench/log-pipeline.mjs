@@ -277,9 +277,11 @@ await main(
     console.log(`  ratio to the engine stream: LogBuffer ${round(inProc.linesPerSec / engine.linesPerSec, 2)}x, API ${round(apiRes.linesPerSec / engine.linesPerSec, 2)}x`);
     const hwm = round(memMb(serve.pid).hwm);
     console.log(`  berth serve RSS: ${apiRes.rssBeforeMb} MB before, peak ${hwm} MB (VmHWM over all rounds); deployment ${apiRes.readyDuringFlood} during the flood`);
+    // The target is for the API subscriber; the in-process LogBuffer figure is shown for
+    // locating a loss between the engine, the supervisor and the transport.
+    console.log(`  (in-process LogBuffer subscriber, median round: ${Math.round(inProc.linesPerSec)} lines/s)`);
     const verdicts = [
       verdict('lines/s at the API subscriber (median round)', apiRes.linesPerSec, 'higher', TARGET_LPS, 'lines/s'),
-      verdict('lines/s at a LogBuffer subscriber (in-process, median round)', inProc.linesPerSec, 'higher', TARGET_LPS, 'lines/s'),
       verdict('berth serve peak RSS (VmHWM)', hwm, 'lower', TARGET_RSS_MB, 'MB'),
     ];
     for (const r of rounds.api) if (r.count < LINES) console.log(`  note: an API round got ${r.count} of ${LINES} lines (${r.dropped} reported dropped).`);

@@ -57,8 +57,13 @@ async function berthOnce(id) {
   await serve.api('deployments.start', { id });
   const ready = await waitReady(tap, id, 30_000, from);
   const start = await events.find((s) => (s.attributes['dev.berth.config-path'] ?? '').startsWith(work), t0);
+  // Where the time went: when each state was first seen by the subscriber, ms after t0.
+  const states = {};
+  for (const e of tap.events.slice(from)) {
+    if (e.channel === 'deployment.state' && e.payload.id === id && e.at >= t0) states[e.payload.state.name] ??= e.at - t0;
+  }
   await serve.api('deployments.stop', { id });
-  return { runningMs: start.timeMs - t0, readyMs: ready.at - t0 };
+  return { runningMs: start.timeMs - t0, readyMs: ready.at - t0, states };
 }
 
 async function dockerOnce(i) {
@@ -138,6 +143,13 @@ await main(
     console.log(`  to running  engine API: ${fmtSummary(s.apiRunning)}`);
     console.log(`  to ready    Berth:      ${fmtSummary(s.berthReady)}`);
     console.log(`  to ready    docker run: ${fmtSummary(s.dockerReady)}`);
+    const phase = (a, b) => summarize(berth.filter((r) => r.states[a] !== undefined && r.states[b] !== undefined).map((r) => r.states[b] - r.states[a]));
+    s.berthPhases = {
+      askToStarting: summarize(berth.filter((r) => r.states.starting !== undefined).map((r) => r.states.starting)),
+      startingToWaiting: phase('starting', 'waiting_for_startup'),
+      waitingToReady: phase('waiting_for_startup', 'ready'),
+    };
+    console.log(`  Berth phases (p50): asked -> starting ${round(s.berthPhases.askToStarting.p50)} ms, starting -> waiting_for_startup (create + start) ${round(s.berthPhases.startingToWaiting.p50)} ms, -> ready ${round(s.berthPhases.waitingToReady.p50)} ms`);
     const ratioRunning = s.berthRunning.p50 / s.dockerRunning.p50;
     const ratioReady = s.berthReady.p50 / s.dockerReady.p50;
     console.log(`  to ready    engine API: ${fmtSummary(s.apiReady)}`);

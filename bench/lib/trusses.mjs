@@ -40,6 +40,11 @@ export function writeTruss(workDir, modelName, env = {}) {
 /** Fails with what to do when the fixture image is missing (it is built by `npm run fixtures`). */
 export async function requireFixtureImage() {
   try {
+    await docker.ping();
+  } catch (err) {
+    throw new Error(`the Docker engine is not reachable (${err.code ?? err.message}): start it, or point DOCKER_HOST at it, then run the benchmark again.`);
+  }
+  try {
     await docker.getImage(FIXTURE_IMAGE).inspect();
   } catch {
     throw new Error(`the fixture image ${FIXTURE_IMAGE} is missing: run \`npm run fixtures\` first.`);
@@ -48,6 +53,7 @@ export async function requireFixtureImage() {
 
 /** Removes containers Berth created for configs under workDir, and ones carrying `label`. */
 export async function removeBenchContainers(workDir, label) {
+  if (!workDir) return; // nothing was set up, so nothing was created
   const all = await docker.listContainers({ all: true });
   for (const c of all) {
     const cfg = c.Labels?.['dev.berth.config-path'] ?? '';
