@@ -39,12 +39,12 @@ function newestMtime(dir: string): number {
 export interface Serve { url: string; home: string; proc: ChildProcess; output: () => string; stop(): Promise<void> }
 
 /** BERTH_E2E_URL points the tests at an already running `berth serve` (for development). */
-export async function startServe(): Promise<Serve> {
-  const given = process.env.BERTH_E2E_URL;
+export async function startServe(extraEnv: Record<string, string> = {}): Promise<Serve> {
+  const given = Object.keys(extraEnv).length ? undefined : process.env.BERTH_E2E_URL;
   if (given) return { url: given.replace(/\/$/, ''), home: '', proc: null as unknown as ChildProcess, output: () => '', async stop() {} };
   const home = mkdtempSync(join(tmpdir(), 'berth-e2e-home-'));
   const proc = spawn(process.execPath, ['bin/berth.js', 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    cwd: ROOT, env: { ...process.env, BERTH_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT, env: { ...process.env, BERTH_HOME: home, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout!.on('data', (d) => { out += d; });

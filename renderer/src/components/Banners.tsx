@@ -14,7 +14,7 @@ export function Banners() {
       )}
       {engine && !engine.up && (
         <div className="banner bad" role="alert" data-testid="engine-banner">
-          <strong>Docker engine unavailable{engine.reason ? `: ${engine.reason}` : ''}.</strong>
+          <strong>Docker engine unavailable{engine.reason ? `: ${engine.reason.replace(/\.+$/, '')}` : ''}.</strong>
           {engine.hint && <span> {engine.hint}</span>}
         </div>
       )}

@@ -9,9 +9,11 @@ import { api } from '../../api/client.js';
 import { useAction } from '../../components/useAction.js';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import { upsertSummary } from '../../state/deployments.js';
+import { engineStore } from '../../state/connection.js';
 
 export function Overview({ summary, detail }: { summary: DeploymentSummary; detail: DeploymentDetail | null }) {
   const live = useStore(liveStore(summary.id));
+  const engine = useStore(engineStore);
   const now = useNow(1000);
   const plan = detail?.plan ?? null;
   const st = summary.state;
@@ -28,6 +30,15 @@ export function Overview({ summary, detail }: { summary: DeploymentSummary; deta
           <p className="warn-text">Next restart in {formatDuration(Math.max(0, st.nextRestartAt - now))} (restarted {st.restartCount ?? 0}×)</p>
         )}
         <ProgressView progress={live.progress} stateName={st.name} fraction={st.progress} />
+        {engine && !engine.up && (
+          // The model cannot run while the engine is away: say why here too, next to the state.
+          <div className="note bad" role="alert" data-testid="engine-note">
+            <div className="note-body">
+              <strong>The Docker engine is unavailable, so this model cannot run.</strong>
+              <div className="hint">{engine.hint ?? engine.reason ?? 'Start Docker; Berth reconnects by itself.'}</div>
+            </div>
+          </div>
+        )}
         {detail && detail.secrets.some((s) => !s.present) && (
           <div className="note warn" role="alert">
             <div className="note-body">
