@@ -3,6 +3,8 @@
 // CPU = (utime + stime) delta from /proc/<pid>/stat as % of one core; RSS = VmRSS (and the
 // peak VmHWM). Measured side by side in the same window, for scale:
 //   - `berth serve` with nothing opened (also with a subscriber): the server's own floor;
+//   - `berth serve` with nothing opened and no subscriber: what a subscriber costs (the
+//     GPU sampler runs only while someone listens);
 //   - a bare `node` process doing nothing: the runtime's floor.
 // Children's CPU (cutime + cstime: e.g. nvidia-smi runs of the GPU sampler) is reported
 // apart; on this machine there is no nvidia-smi.
@@ -22,6 +24,7 @@ const TARGET_RSS_MB = 200;
 let work = null;
 let withDep = null;
 let empty = null;
+let unwatched = null;
 let bare = null;
 const taps = [];
 
@@ -66,7 +69,7 @@ await main(
     await requireFixtureImage();
     work = benchWorkDir('idle-cost');
     const truss = writeTruss(work, 'bench-idle');
-    [withDep, empty] = await Promise.all([startServe({ paths: [truss] }), startServe()]);
+    [withDep, empty, unwatched] = await Promise.all([startServe({ paths: [truss] }), startServe(), startServe()]);
     bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
     const tap = await withDep.subscribe();
     taps.push(tap, await empty.subscribe());
@@ -83,16 +86,18 @@ await main(
       if (msg.channel === 'deployment.probe') probes++;
     });
     console.log(`idle-cost: ${WINDOW_S} s with one ready deployment (serve pid ${withDep.pid}), beside an empty serve and a bare node`);
-    const stops = [watch(withDep.pid), watch(empty.pid), watch(bare.pid)];
+    const stops = [watch(withDep.pid), watch(empty.pid), watch(unwatched.pid), watch(bare.pid)];
     await sleep(WINDOW_S * 1000);
-    const [a, b, c] = stops.map((s) => s());
+    const [a, b, u, c] = stops.map((s) => s());
     const detail = await withDep.api('deployments.get', { id: dep.id });
     const stillReady = detail.summary.state.name === 'ready';
 
-    const line = (name, r) => console.log(`  ${name.padEnd(34)} CPU ${String(r.cpuPct).padStart(6)}% of a core (children ${r.childCpuPct}%), RSS ${r.rssMb} MB (max ${r.rssMaxMb}, peak VmHWM ${r.vmHwmMb})`);
+    const line = (name, r) => console.log(`  ${name.padEnd(42)} CPU ${String(r.cpuPct).padStart(6)}% of a core (children ${r.childCpuPct}%), RSS ${r.rssMb} MB (max ${r.rssMaxMb}, peak VmHWM ${r.vmHwmMb})`);
     line('berth serve, one ready deployment', a);
     line('berth serve, nothing open', b);
+    line('berth serve, nothing open, no subscriber', u);
     line('bare node', c);
+    console.log(`  a subscriber costs +${round(b.cpuPct - u.cpuPct, 3)}% CPU on an empty serve (the GPU sampler runs while anyone listens)`);
     console.log(`  the deployment costs +${round(a.cpuPct - b.cpuPct, 3)}% CPU and +${round(a.rssMb - b.rssMb)} MB over an empty serve; serve is ${round(a.rssMb / c.rssMb, 2)}x a bare node's RSS`);
     console.log(`  events at the subscriber in the window: ${events} (${probes} probe results); deployment ${stillReady ? 'still ready' : `now ${detail.summary.state.name}`}`);
     const verdicts = [
@@ -104,6 +109,7 @@ await main(
       windowS: WINDOW_S,
       serveWithDeployment: a,
       serveEmpty: b,
+      serveEmptyNoSubscriber: u,
       bareNode: c,
       eventsInWindow: events,
       probesInWindow: probes,
@@ -114,7 +120,7 @@ await main(
   async () => {
     for (const t of taps) t.close();
     bare?.kill();
-    await Promise.all([withDep?.stop(), empty?.stop()]);
+    await Promise.all([withDep?.stop(), empty?.stop(), unwatched?.stop()]);
     await removeBenchContainers(work);
     removeWorkDir(work);
   },
