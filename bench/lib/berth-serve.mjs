@@ -55,7 +55,7 @@ export async function startServe({ paths = [], env = {}, nodeArgs = [], timeoutM
   child.stderr.setEncoding('utf8');
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  const url = await new Promise((resolve, reject) => {
+  const urlP = new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`berth serve did not start in ${timeoutMs} ms. Output:\n${out}`)), timeoutMs);
     const check = () => {
       const m = /Berth is serving on (http:\/\/\S+)/.exec(out);
@@ -71,6 +71,14 @@ export async function startServe({ paths = [], env = {}, nodeArgs = [], timeoutM
       reject(new Error(`berth serve exited (${code ?? sig}) before serving. Output:\n${out}`));
     });
   });
+  let url;
+  try {
+    url = await urlP;
+  } catch (err) {
+    child.kill('SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+    throw err;
+  }
 
   async function api(name, input) {
     const res = await fetch(`${url}api/${name}`, {
