@@ -29,6 +29,8 @@ export function parseSample(text: string, time: number): GpuSample {
   return { time, gpus };
 }
 
+const NOT_FOUND_RETRY_MS = 60_000;
+
 /** Emits 'sample' (GpuSample) and 'failure' (SmiFailure); see GpuSamplerEvents. */
 export class GpuSampler extends EventEmitter {
   readonly periodMs: number;
@@ -84,6 +86,7 @@ export class GpuSampler extends EventEmitter {
     this.timer = null;
     if (!this.running) return;
     const started = Date.now();
+    let period = this.periodMs;
     this.inFlight = (async () => {
       const r = await runNvidiaSmi(queryArgs(SAMPLE_QUERY_FIELDS), { timeoutMs: this.timeoutMs });
       if (!this.running) return;
@@ -92,6 +95,9 @@ export class GpuSampler extends EventEmitter {
         this.emit('sample', this.lastSample);
       } else {
         this.emit('failure', r.failure);
+        // No nvidia-smi (no driver) will not change every 2 s: look again once a minute
+        // rather than forking a process that fails each period.
+        if (r.failure.kind === 'not_found' || r.failure.kind === 'no_devices') period = Math.max(this.periodMs, NOT_FOUND_RETRY_MS);
       }
     })()
       // A throwing listener must not stop sampling or surface as an unhandled rejection.
@@ -99,7 +105,7 @@ export class GpuSampler extends EventEmitter {
       .finally(() => {
       this.inFlight = null;
       if (!this.running) return;
-      const wait = Math.max(0, this.periodMs - (Date.now() - started));
+      const wait = Math.max(0, period - (Date.now() - started));
       this.timer = setTimeout(() => this.tick(), wait);
       this.timer.unref?.();
     });
