@@ -89,7 +89,7 @@ describe.skipIf(!available)('Berth UI end to end', () => {
 
   const badgeState = () => page.locator('h1 [data-testid="status-badge"]').getAttribute('data-state');
 
-  it('opens a config, starts it, streams logs and chat, charts health, stops', async () => {
+  it('opens a config, starts it, shows progress to Ready, streams logs, charts health', async () => {
     const chatDir = tempTruss('chat', CHAT_CONFIG);
     dirs.push(chatDir);
     await page.goto(serve.url);
@@ -137,8 +137,17 @@ describe.skipIf(!available)('Berth UI end to end', () => {
     await page.getByRole('region', { name: 'Readiness probe' }).getByText('passing').waitFor({ timeout: 30_000 });
     await shot(page, '05-health');
 
-    // Playground: prefilled from example_model_input, tokens stream into the reply.
+    // Back to the list: the row shows the state and the endpoint.
+    await page.getByRole('link', { name: 'Deployments' }).first().click();
+    await page.getByRole('table', { name: 'Deployments' }).getByText(gatewayUrl!).waitFor();
+    await shot(page, '06-deployments-running');
+  });
+
+  it('streams a chat reply token by token in the Playground', async () => {
+    await page.getByRole('table', { name: 'Deployments' }).getByRole('link', { name: 'e2e-chat' }).click();
+    await page.getByRole('heading', { name: /e2e-chat/ }).waitFor();
     await page.getByRole('tab', { name: 'Playground' }).click();
+    // Playground: prefilled from example_model_input, tokens stream into the reply.
     const box = page.getByLabel('Message');
     await expect.poll(() => box.inputValue()).toBe('Tell me about ships');
     await page.evaluate(() => {
@@ -161,12 +170,10 @@ describe.skipIf(!available)('Berth UI end to end', () => {
     await expect.poll(() => page.getByTestId('request-stats').innerText()).toMatch(/Status\s*200/);
     await expect.poll(() => page.getByTestId('request-stats').innerText()).toMatch(/Tokens\/s\s*\d/);
     await shot(page, '04-playground');
+  });
 
-    // Back to the list: the row shows the state and the endpoint.
+  it('stops the model from the list', async () => {
     await page.getByRole('link', { name: 'Deployments' }).first().click();
-    await page.getByRole('table', { name: 'Deployments' }).getByText(gatewayUrl!).waitFor();
-    await shot(page, '06-deployments-running');
-
     await page.getByRole('table', { name: 'Deployments' }).getByRole('button', { name: 'Stop e2e-chat', exact: true }).click();
     await page.locator('[data-testid="status-badge"][data-state="stopped"]').first().waitFor({ timeout: 60_000 });
   });
@@ -189,9 +196,15 @@ describe.skipIf(!available)('Berth UI end to end', () => {
     });
     const t0 = Date.now();
     await page.locator('.screen-head').getByRole('button', { name: 'Start e2e-flood', exact: true }).click();
-    await expect.poll(async () => Number(await page.getByTestId('log-count').getAttribute('data-count')), { timeout: 90_000, interval: 250 }).toBeGreaterThanOrEqual(100_000);
+    // Following, the view reaches the last line. Berth keeps a bounded buffer per model, so
+    // lines shown + lines reported as not kept must account for all 100k.
+    await expect.poll(() => page.locator('.xterm-rows').innerText(), { timeout: 90_000, interval: 250 }).toContain('LOG_LINE 100000/100000');
     const elapsed = Date.now() - t0;
-    await expect.poll(() => page.locator('.xterm-rows').innerText()).toContain('LOG_LINE 100000/100000');
+    const counter = page.getByTestId('log-count');
+    const shown = Number(await counter.getAttribute('data-count'));
+    const notKept = Number(await counter.getAttribute('data-missing'));
+    expect(shown).toBeGreaterThanOrEqual(10_000);
+    expect(shown + notKept).toBeGreaterThanOrEqual(100_000);
     const gaps = await page.evaluate(() => { const w = window as unknown as { __gaps: number[]; __stop: boolean }; w.__stop = true; return w.__gaps.slice().sort((a, b) => a - b); });
     const p95 = gaps[Math.floor(gaps.length * 0.95)];
     console.log(`100k lines shown in ${elapsed} ms; frames ${gaps.length}, p95 gap ${p95.toFixed(0)} ms, max ${gaps.at(-1)!.toFixed(0)} ms`);

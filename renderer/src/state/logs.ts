@@ -14,6 +14,8 @@ export interface LogFetcher {
 export class LogStore {
   lines: LogLine[] = [];
   lastSeq = -1;
+  /** Lines skipped for good (older than the service's bounded buffer kept). */
+  missing = 0;
   private filling: Promise<void> | null = null;
   private held: LogLine[] = [];
   private ls = new Set<(lines: LogLine[]) => void>();
@@ -70,7 +72,12 @@ export class LogStore {
 
   add(lines: LogLine[]): void {
     const fresh: LogLine[] = [];
-    for (const l of lines) if (l.seq > this.lastSeq) { fresh.push(l); this.lastSeq = l.seq; }
+    for (const l of lines) {
+      if (l.seq <= this.lastSeq) continue;
+      if (this.lastSeq >= 0 && l.seq > this.lastSeq + 1) this.missing += l.seq - this.lastSeq - 1;
+      fresh.push(l);
+      this.lastSeq = l.seq;
+    }
     if (fresh.length === 0) return;
     for (const l of fresh) this.lines.push(l);
     if (this.lines.length > this.max) this.lines.splice(0, this.lines.length - this.max);

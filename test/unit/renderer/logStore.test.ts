@@ -62,3 +62,14 @@ describe('LogStore when the history fetch hangs', () => {
     expect(s.lines.map((l) => l.seq)).toEqual([5, 6, 7]);
   });
 });
+
+describe('LogStore gaps that cannot be filled', () => {
+  it('counts lines the service no longer keeps', async () => {
+    const s = new LogStore({ tail: async () => ({ lines: [], lastSeq: 0, dropped: 0 }), since: async () => ({ lines: [], lastSeq: 500, dropped: 0 }) });
+    s.add(range(1, 10));
+    s.push(range(400, 500), 389);
+    await s.fill();
+    expect(s.missing).toBe(389);
+    expect(s.lines.length).toBe(111);
+  });
+});

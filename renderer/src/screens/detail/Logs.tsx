@@ -29,6 +29,7 @@ export function Logs({ id }: { id: string }) {
   followRef.current = follow;
   const [query, setQuery] = useState('');
   const [count, setCount] = useState(0);
+  const [missing, setMissing] = useState(0);
   const [error, setError] = useState<BerthErrorShape | null>(null);
 
   useEffect(() => {
@@ -60,6 +61,7 @@ export function Logs({ id }: { id: string }) {
       }
       if (followRef.current) term.scrollToBottom();
       setCount(store.lines.length);
+      setMissing(store.missing);
     });
     batcher.push(store.lines);
     const unsub = store.subscribe((lines) => batcher.push(lines));
@@ -104,7 +106,9 @@ export function Logs({ id }: { id: string }) {
           <button type="submit" className="btn sm" aria-label="Next match">↓</button>
         </form>
         <span className="grow" />
-        <span className="muted mono" data-testid="log-count" data-count={count}>{count.toLocaleString()} lines</span>
+        <span className="muted mono" data-testid="log-count" data-count={count} data-missing={missing}
+          title={missing ? 'Lines that scrolled out of the buffer Berth keeps per model before this view could fetch them' : undefined}>
+          {count.toLocaleString()} lines{missing ? ` · ${missing.toLocaleString()} not kept` : ''}</span>
         <button type="button" className="btn sm" onClick={() => termRef.current?.clear()}>Clear view</button>
         <button type="button" className="btn sm" onClick={download}>Download</button>
       </div>

@@ -57,7 +57,7 @@ function headersFor(apiKey: string): Record<string, string> {
 function toError(err: unknown): BerthErrorShape {
   if (err instanceof HttpError) return { code: 'CONTAINER_FAILED', ...describeHttpError(err.status, err.body) };
   if (err instanceof DOMException && err.name === 'AbortError') return { code: 'BAD_REQUEST', message: 'Request cancelled.' };
-  return { code: 'CONTAINER_FAILED', message: 'The request did not reach the model gateway.', hint: 'Check the model is running (Overview) and the route is right; the gateway listens on the local endpoint shown above.' };
+  return { code: 'CONTAINER_FAILED', message: 'The request did not reach the model gateway.', hint: 'Check the model is running (Overview) and the route is right. If it is Ready, the browser refused the cross-origin call: the gateway must allow this page\'s origin (CORS) and the page\'s policy must allow connecting to it.' };
 }
 
 function Stats({ stats, tokens = true }: { stats: StreamStats | null; tokens?: boolean }) {
