@@ -3,7 +3,8 @@
 // the configs ask for no accelerator because this machine has none).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CHROMIUM, FIXTURE_IMAGE, apiCall, ensureBuilt, imageExists, launch, publishScreenshot, removeContainersFor, shot, startServe, tempTruss, type Serve } from './helpers.js';
 
 const CHAT_CONFIG = `# e2e chat model: the fixture server speaks OpenAI chat with streaming
@@ -234,6 +235,17 @@ describe.skipIf(!available)('Berth UI end to end', () => {
     await shot(page, '07-config-errors');
     // Start is refused up front: the button is disabled while the config has errors.
     expect(await page.locator('.screen-head').getByRole('button', { name: /^Start / }).isDisabled()).toBe(true);
+
+    // Fix it in the editor: diagnostics update as you type (validateText), Save writes and reloads.
+    await page.locator('.cm-content').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(BROKEN_CONFIG.replace('server_port: eighty', 'server_port: 8000\n  predict_endpoint: /predict'));
+    await expect.poll(() => page.getByTestId('issue-count').innerText(), { timeout: 10_000 }).toMatch(/^Valid/);
+    expect(await page.locator('.cm-lintRange-error').count()).toBe(0);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved', { exact: true }).waitFor();
+    expect(readFileSync(join(dir, 'config.yaml'), 'utf8')).toContain('predict_endpoint: /predict');
+    await expect.poll(() => page.locator('.screen-head').getByRole('button', { name: /^Start / }).isDisabled()).toBe(false);
   });
 
   it('shows GPU, Secrets and Settings screens with actionable states', async () => {

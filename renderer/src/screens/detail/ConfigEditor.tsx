@@ -14,6 +14,13 @@ import { ErrorNote } from '../../components/ErrorNote.js';
 import { upsertSummary } from '../../state/deployments.js';
 
 
+/** A deployment's configPath may name the truss directory; saving needs the file itself. */
+export function configFilePath(p: string): string {
+  if (/\.ya?ml$/i.test(p)) return p;
+  const sep = p.includes('\\') && !p.includes('/') ? '\\' : '/';
+  return p.replace(/[\\/]+$/, '') + sep + 'config.yaml';
+}
+
 export function ConfigEditor({ summary, detail, onSaved }: { summary: DeploymentSummary; detail: DeploymentDetail | null; onSaved: () => void }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -48,7 +55,7 @@ export function ConfigEditor({ summary, detail, onSaved }: { summary: Deployment
             validateTimer.current = setTimeout(async () => {
               const text = u.state.doc.toString();
               try {
-                const r = await api.deployments.validateText({ text, path: summary.configPath });
+                const r = await api.deployments.validateText({ text, path: configFilePath(summary.configPath) });
                 if (view.current?.state.doc.toString() === text) apply(text, r.issues);
               } catch { /* keep the last diagnostics; save reports errors */ }
             }, 300);
@@ -69,6 +76,7 @@ export function ConfigEditor({ summary, detail, onSaved }: { summary: Deployment
     const text = v.state.doc.toString();
     setSaving(true); setError(null);
     try {
+      // The service identifies the open config by its configPath (a file or a truss dir).
       const r = await api.deployments.saveConfig({ path: summary.configPath, text });
       upsertSummary(r.summary);
       apply(text, r.issues);
