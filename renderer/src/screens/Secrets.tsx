@@ -20,7 +20,7 @@ export function Secrets() {
   const save = async (n: string) => {
     const el = valueRef.current!;
     const ok = await set.run(() => api.secrets.set({ name: n.trim(), value: el.value }));
-    if (ok) { setName(''); el.value = ''; setHasValue(false); setNotice(`Saved ${n.trim()}. The value is stored encrypted and is never shown again.`); await reload(); }
+    if (ok) { setName(''); el.value = ''; setHasValue(false); setNotice(`Saved ${n.trim()}. The value is kept in Berth's secret store and is never shown again.`); await reload(); }
   };
 
   return (
