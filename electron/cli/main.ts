@@ -1,6 +1,7 @@
 // The `berth` command. Each subcommand lives in commands/<name>.ts and exports
 // run(argv): Promise<number>. Loaded lazily so `berth validate` never pays for the UI server.
 import { toErrorShape } from '../../shared/errors.js';
+import { guardProcess } from '../engine/process-guard.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   validate: { summary: 'check truss config.yaml files and print a summary or positioned errors', load: () => import('./commands/validate.js') },
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`berth: unknown command '${name}'.\n${usage()}`);
     return 2;
   }
+  guardProcess();
   try {
     const mod = await cmd.load();
     return await mod.run(rest);

@@ -243,7 +243,9 @@ export async function createModelContainer(docker: Docker, plan: RunPlan, opts: 
       try {
         await container.remove({ force: true, v: false });
       } catch (err) {
-        if ((err as { statusCode?: number }).statusCode !== 404) {
+        // 404: already gone; 409 "removal ... already in progress": someone else is removing it.
+        const status = (err as { statusCode?: number }).statusCode;
+        if (status !== 404 && !(status === 409 && /already in progress/i.test(String((err as Error).message)))) {
           await secrets?.cleanup();
           throw translateContainerError(err, ctx);
         }

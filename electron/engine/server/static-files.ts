@@ -80,7 +80,7 @@ export function createStaticHandler(rootDir: string) {
       'x-content-type-options': 'nosniff',
     };
     if (file.endsWith('index.html')) {
-      headers['content-security-policy'] = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+      headers['content-security-policy'] = "default-src 'self'; connect-src 'self' ws: wss: http://127.0.0.1:* http://localhost:*; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
       headers['x-frame-options'] = 'DENY';
     }
     const since = req.headers['if-modified-since'];

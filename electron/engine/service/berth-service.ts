@@ -2,7 +2,7 @@
 // Transports call handle(name, rawInput): input is validated with the contract's zod
 // schema here, and every failure comes back as a BerthErrorShape, never a thrown stack.
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile, writeFile, rename, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BerthError, toErrorShape } from '../../../shared/errors.js';
@@ -154,10 +154,22 @@ export class BerthService {
     'deployments.open': async ({ path }) => (await this.openPath(path)).summary(),
     'deployments.validateText': async ({ text, path }) => this.ports.supervisor.validateText(text, path),
     'deployments.saveConfig': async ({ path, text }) => {
-      const abs = resolve(path);
+      const asked = resolve(path);
       // Only files Berth opened may be written: the HTTP API must not become a file writer.
-      const open = this.ports.supervisor.list().find((d) => d.configPath === abs || d.summary().configPath === abs);
-      if (!open) throw new BerthError('BAD_REQUEST', `${abs} is not an open config.`, 'Open the config first, then save it.');
+      // A truss opened as a directory is saved to its config.yaml.
+      const fileOf = async (p: string) => ((await stat(p).catch(() => null))?.isDirectory() ? join(p, 'config.yaml') : p);
+      let open: DeploymentPort | undefined;
+      let abs = asked;
+      for (const d of this.ports.supervisor.list()) {
+        for (const p of new Set([d.configPath, d.summary().configPath])) {
+          if (p === asked || (await fileOf(p)) === asked) {
+            open = d;
+            abs = await fileOf(p);
+          }
+        }
+        if (open) break;
+      }
+      if (!open) throw new BerthError('BAD_REQUEST', `${asked} is not an open config.`, 'Open the config first, then save it.');
       const tmp = `${abs}.berth-tmp-${process.pid}`;
       try {
         await writeFile(tmp, text, 'utf8');
@@ -165,7 +177,7 @@ export class BerthService {
       } catch (err) {
         throw new BerthError('BAD_REQUEST', `Could not write ${abs}: ${(err as Error).message}.`, 'Check that the file and its folder are writable.');
       }
-      const d = await this.openPath(abs);
+      const d = await this.openPath(open.configPath);
       return { summary: d.summary(), issues: d.issues() };
     },
     'deployments.close': async ({ id, keepRunning }) => {

@@ -176,11 +176,14 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     const e = toErrorShape(err);
     const reason = e.hint ? `${e.message} (${e.hint})` : e.message;
     this.teardownRuntime();
-    void this.removeContainer().finally(() => {
-      if (gen !== this.generation) return;
-      this.releaseGpus();
-      if (this.sm.canGo('failed')) this.go('failed', reason);
-    });
+    // A failed removal is logged, never thrown: fail() runs detached from any caller.
+    void this.removeContainer()
+      .catch((e) => this.env.log.system(`could not remove the container: ${toErrorShape(e).message}`))
+      .finally(() => {
+        if (gen !== this.generation) return;
+        this.releaseGpus();
+        if (this.sm.canGo('failed')) this.go('failed', reason);
+      });
   }
 
   // ---- start ---------------------------------------------------------------------------
