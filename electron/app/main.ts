@@ -1,11 +1,13 @@
 // Electron main: only the desktop shell. All behaviour lives in the engine (BerthService);
 // this file makes the window, binds the contract to IPC, and handles menu, tray and quit.
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, safeStorage, screen, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, safeStorage, screen, shell, Tray } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { toErrorShape } from '../../shared/errors.js';
 import type { DeploymentSummary } from '../../shared/deployment.js';
 import type { ExampleInfo, RecentEntry } from '../../shared/api/index.js';
+import { BERTH_UI_ENTRY_URL, BERTH_UI_ORIGIN, BERTH_UI_SCHEME } from '../../shared/ui-origin.js';
+import { allowUiOrigin } from '../engine/gateway/cors.js';
 import { setBerthHome } from '../engine/paths.js';
 import { safeStorageEncryptor } from '../engine/secrets/encryptor.js';
 import { createBerthRuntime, type BerthRuntime } from '../engine/service/runtime.js';
@@ -14,15 +16,20 @@ import { bindCommands, forwardEvents } from './ipc.js';
 import { buildMenuTemplate } from './menu.js';
 import { makeSenderCheck, secureWebPreferences } from './security.js';
 import { trayStatus } from './tray-status.js';
+import { createUiProtocolHandler, UI_SCHEME_PRIVILEGES } from './ui-protocol.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
 
 const DOCS_URL = 'https://docs.baseten.co/development/model/custom-server';
 const here = typeof __dirname !== 'undefined' ? __dirname : join(app.getAppPath(), 'dist', 'app');
 const appRoot = app.getAppPath();
-const rendererIndex = join(appRoot, 'dist', 'renderer', 'index.html');
+const rendererDir = join(appRoot, 'dist', 'renderer');
+const rendererIndex = join(rendererDir, 'index.html');
 // Docker cannot bind-mount from inside app.asar, so examples ship unpacked beside it.
 const resourcesDir = app.isPackaged ? join(process.resourcesPath, 'app.asar.unpacked', 'resources') : join(appRoot, 'resources');
 const devUrl = !app.isPackaged && process.env.BERTH_DEV_URL ? process.env.BERTH_DEV_URL : null;
+
+// Must happen before app ready: the UI is served from berth://app (see ui-protocol.ts).
+protocol.registerSchemesAsPrivileged([{ scheme: BERTH_UI_SCHEME, privileges: { ...UI_SCHEME_PRIVILEGES } }]);
 
 let runtime: BerthRuntime | null = null;
 let win: BrowserWindow | null = null;
@@ -110,12 +117,16 @@ function createWindow(dataDir: string): BrowserWindow {
     if (win === w) win = null;
   });
   if (devUrl) void w.loadURL(devUrl);
-  else if (existsSync(rendererIndex)) void w.loadFile(rendererIndex);
+  else if (existsSync(rendererIndex)) void w.loadURL(BERTH_UI_ENTRY_URL);
   else void w.loadURL(`data:text/plain;charset=utf-8,${encodeURIComponent(`The Berth UI is not built (${rendererIndex} is missing). Run 'npm run build' and start again.`)}`);
   return w;
 }
 
 async function boot(): Promise<void> {
+  protocol.handle(BERTH_UI_SCHEME, createUiProtocolHandler(rendererDir));
+  // The Playground calls deployment gateways from the UI's origin with fetch.
+  allowUiOrigin(BERTH_UI_ORIGIN);
+  if (devUrl && URL.canParse(devUrl)) allowUiOrigin(new URL(devUrl).origin);
   setBerthHome(app.getPath('userData'));
   try {
     runtime = await createBerthRuntime({
@@ -133,7 +144,7 @@ async function boot(): Promise<void> {
     app.quit();
     return;
   }
-  const isTrusted = makeSenderCheck(rendererIndex, devUrl);
+  const isTrusted = makeSenderCheck(devUrl);
   bindCommands(ipcMain, runtime.service, isTrusted);
   forwardEvents(runtime.service.events, () => (win && !win.isDestroyed() ? [win.webContents] : []));
   runtime.service.events.subscribe((channel) => {

@@ -1,8 +1,7 @@
 // The renderer is untrusted web content: it gets no Node, runs sandboxed and isolated, and
 // only reaches Berth through the preload's `window.berth`. IPC from any other frame or
 // origin is refused.
-import { pathToFileURL } from 'node:url';
-import { dirname } from 'node:path';
+import { isBerthUiUrl } from '../../shared/ui-origin.js';
 
 export function secureWebPreferences(preloadPath: string) {
   return {
@@ -20,21 +19,30 @@ export function secureWebPreferences(preloadPath: string) {
 }
 
 /**
- * Whether an IPC sender frame is Berth's own UI: the bundled index.html (file://, inside the
- * renderer folder) or, in development only, the Vite dev server URL.
+ * Whether an IPC sender frame is Berth's own UI: a page of berth://app (the bundled UI, served
+ * by ui-protocol.ts) or, in development only, the Vite dev server's origin. file:// is refused:
+ * the window never loads the UI from a file, so a file:// frame is something else.
  */
-export function makeSenderCheck(rendererIndexPath: string, devUrl: string | null) {
-  const rendererDir = pathToFileURL(dirname(rendererIndexPath)).href + '/';
-  const devOrigin = devUrl ? new URL(devUrl).origin : null;
+export function makeSenderCheck(devUrl: string | null) {
+  const devOrigin = devUrl ? httpOrigin(devUrl) : null;
   return (frameUrl: string | undefined | null): boolean => {
     if (!frameUrl) return false;
-    let u: URL;
+    if (isBerthUiUrl(frameUrl)) return true;
+    if (devOrigin === null) return false;
     try {
-      u = new URL(frameUrl);
+      return new URL(frameUrl).origin === devOrigin;
     } catch {
       return false;
     }
-    if (u.protocol === 'file:') return u.href.startsWith(rendererDir);
-    return devOrigin !== null && u.origin === devOrigin;
   };
+}
+
+/** The origin of an http(s) URL, or null: an opaque origin ("null") must never match a frame. */
+function httpOrigin(url: string): string | null {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null;
+  } catch {
+    return null;
+  }
 }

@@ -3,6 +3,11 @@
 import { vi } from 'vitest';
 
 export interface FakeElectron {
+  /** Set when the promise from app.whenReady() resolves, as Electron's ready event would. */
+  ready: boolean;
+  /** Every protocol call in order, with whether the app was ready at the time. */
+  protocolCalls: Array<{ call: 'registerSchemesAsPrivileged' | 'handle'; args: unknown[]; ready: boolean }>;
+  protocolHandlers: Map<string, (request: Request) => Response | Promise<Response>>;
   windows: FakeWindow[];
   handlers: Map<string, (event: { senderFrame?: { url: string } | null }, ...args: unknown[]) => unknown>;
   appEvents: Map<string, Array<(...a: unknown[]) => void>>;
@@ -19,7 +24,7 @@ export interface FakeWindow {
 }
 
 export function makeFakeElectron(userData: string, appPath: string): FakeElectron {
-  const fake: FakeElectron = { windows: [], handlers: new Map(), appEvents: new Map(), menus: [], module: {} };
+  const fake: FakeElectron = { ready: false, protocolCalls: [], protocolHandlers: new Map(), windows: [], handlers: new Map(), appEvents: new Map(), menus: [], module: {} };
   class BrowserWindow {
     webContents: Record<string, unknown>;
     private readonly rec: FakeWindow;
@@ -76,7 +81,11 @@ export function makeFakeElectron(userData: string, appPath: string): FakeElectro
         l.push(fn);
         fake.appEvents.set(ev, l);
       },
-      whenReady: () => Promise.resolve(),
+      whenReady: () =>
+        Promise.resolve().then(() => {
+          fake.ready = true;
+        }),
+      isReady: () => fake.ready,
       getPath: () => userData,
       getAppPath: () => appPath,
       getVersion: () => '0.0.0-test',
@@ -85,6 +94,18 @@ export function makeFakeElectron(userData: string, appPath: string): FakeElectro
     },
     BrowserWindow,
     Tray,
+    // Electron's own rules: privileged schemes only before ready, handlers only after.
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => {
+        fake.protocolCalls.push({ call: 'registerSchemesAsPrivileged', args: [schemes], ready: fake.ready });
+        if (fake.ready) throw new Error('protocol.registerSchemesAsPrivileged should be called before app is ready');
+      },
+      handle: (scheme: string, handler: (request: Request) => Response | Promise<Response>) => {
+        fake.protocolCalls.push({ call: 'handle', args: [scheme], ready: fake.ready });
+        if (!fake.ready) throw new Error('protocol.handle can only be used after app is ready');
+        fake.protocolHandlers.set(scheme, handler);
+      },
+    },
     ipcMain: {
       handle: (channel: string, fn: FakeElectron['handlers'] extends Map<string, infer F> ? F : never) => fake.handlers.set(channel, fn),
       removeHandler: (channel: string) => fake.handlers.delete(channel),

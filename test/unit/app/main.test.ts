@@ -2,14 +2,20 @@
 // and a fake runtime (the engine is covered by its own tests; here only the shell's wiring).
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { COMMAND_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, type ApiResponse } from '../../../shared/api/index.js';
 import { EventBus } from '../../../electron/engine/service/event-bus.js';
+import { corsHeaders } from '../../../electron/engine/gateway/cors.js';
 import { makeFakeElectron, type FakeElectron } from './fake-electron.js';
 
-const repo = resolve(__dirname, '../../..');
+// A stand-in app root with a built UI, so the window's load path and the berth:// handler
+// are checked without depending on `npm run build` having run.
+const appRoot = mkdtempSync(join(tmpdir(), 'berth-app-root-'));
+mkdirSync(join(appRoot, 'dist', 'renderer', 'assets'), { recursive: true });
+writeFileSync(join(appRoot, 'dist', 'renderer', 'index.html'), '<!doctype html><script type="module" src="./assets/app.js"></script>');
+writeFileSync(join(appRoot, 'dist', 'renderer', 'assets', 'app.js'), 'export {};');
+writeFileSync(join(appRoot, 'secret.txt'), 'outside the UI folder');
 const userData = mkdtempSync(join(tmpdir(), 'berth-app-test-'));
 const trussDir = mkdtempSync(join(tmpdir(), 'berth-app-truss-'));
 writeFileSync(join(trussDir, 'config.yaml'), 'model_name: argv-model\n');
@@ -35,7 +41,7 @@ vi.mock('electron', () => fake.module);
 vi.mock('../../../electron/engine/service/runtime.js', () => ({ createBerthRuntime: vi.fn(async () => fakeRuntime) }));
 
 beforeAll(async () => {
-  fake = makeFakeElectron(userData, repo);
+  fake = makeFakeElectron(userData, appRoot);
   process.argv = ['/usr/bin/electron', '.', join(trussDir, 'config.yaml'), '--no-sandbox'];
   await import('../../../electron/app/main.js');
   // boot() runs after whenReady(); wait for it to bind IPC and open the argv path.
@@ -53,6 +59,36 @@ describe('electron main', () => {
     expect(String(wp.preload)).toMatch(/preload\.cjs$/);
   });
 
+  it('registers berth: as a privileged scheme before ready, and its handler after', () => {
+    const reg = fake.protocolCalls.filter((c) => c.call === 'registerSchemesAsPrivileged');
+    expect(reg).toHaveLength(1);
+    expect(reg[0].ready).toBe(false);
+    expect(reg[0].args[0]).toEqual([{ scheme: 'berth', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true } }]);
+    const handle = fake.protocolCalls.filter((c) => c.call === 'handle');
+    expect(handle).toEqual([{ call: 'handle', args: ['berth'], ready: true }]);
+    expect(fake.protocolCalls.indexOf(reg[0])).toBeLessThan(fake.protocolCalls.indexOf(handle[0]));
+  });
+
+  it('loads the UI from berth://app/index.html, served from dist/renderer with a CSP', async () => {
+    expect(fake.windows[0].loaded).toBe('berth://app/index.html');
+    const handler = fake.protocolHandlers.get('berth')!;
+    const index = await handler(new Request('berth://app/index.html'));
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await index.text()).toContain('./assets/app.js');
+    const js = await handler(new Request('berth://app/assets/app.js'));
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await js.text()).toBe('export {};');
+    expect((await handler(new Request('berth://app/..%2fsecret.txt'))).status).toBe(404);
+    expect((await handler(new Request('berth://app/%2e%2e/%2e%2e/secret.txt'))).status).toBe(404);
+  });
+
+  it('lets the UI origin call local gateways (CORS)', () => {
+    expect(corsHeaders('berth://app')).toMatchObject({ 'access-control-allow-origin': 'berth://app' });
+    expect(corsHeaders('https://evil.example')).toBeNull();
+  });
+
   it('binds every contract command, and only those', () => {
     const bound = [...fake.handlers.keys()].sort();
     expect(bound).toEqual(COMMAND_NAMES.map((n) => IPC_COMMAND_PREFIX + n).sort());
@@ -60,12 +96,13 @@ describe('electron main', () => {
 
   it('delegates to the service for Berth UI frames and refuses others', async () => {
     const h = fake.handlers.get('berth:deployments.start')!;
-    const ui = pathToFileURL(join(repo, 'dist', 'renderer', 'index.html')).href;
+    const ui = 'berth://app/index.html#/deployments/abc';
     const ok = (await h({ senderFrame: { url: ui } }, { id: 'abc' })) as ApiResponse<unknown>;
     expect(ok).toEqual({ ok: true, result: { echoed: 'deployments.start' } });
     expect(calls.at(-1)).toEqual(['deployments.start', { id: 'abc' }]);
     const n = calls.length;
-    for (const url of ['https://evil.example/', 'file:///tmp/other.html', '']) {
+    const fileUi = 'file://' + join(appRoot, 'dist', 'renderer', 'index.html');
+    for (const url of ['https://evil.example/', fileUi, 'file:///tmp/other.html', 'berth://other/index.html', '']) {
       const r = (await h({ senderFrame: { url } }, { id: 'abc' })) as ApiResponse<unknown>;
       expect(r.ok).toBe(false);
     }

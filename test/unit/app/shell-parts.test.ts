@@ -39,12 +39,34 @@ describe('argv paths', () => {
 });
 
 describe('sender check', () => {
-  it('accepts only the bundled UI (and the dev server when set)', () => {
-    const check = makeSenderCheck('/opt/berth/dist/renderer/index.html', null);
-    expect(check('file:///opt/berth/dist/renderer/index.html')).toBe(true);
-    expect(check('file:///opt/berth/dist/renderer-evil/index.html')).toBe(false);
-    expect(check('http://localhost:5173/')).toBe(false);
-    expect(makeSenderCheck('/x/index.html', 'http://localhost:5173')('http://localhost:5173/#/d')).toBe(true);
+  it('accepts only the berth://app UI (and the dev server when set)', () => {
+    const check = makeSenderCheck(null);
+    expect(check('berth://app/index.html')).toBe(true);
+    expect(check('berth://app/index.html#/deployments/abc')).toBe(true);
+    for (const url of [
+      'file:///opt/berth/dist/renderer/index.html',
+      'https://evil.example/',
+      'berth://evil/index.html',
+      'berth://app.evil.example/',
+      'berth://app:8080/index.html',
+      'berth://user@app/index.html',
+      'http://localhost:5173/',
+      'about:blank',
+      'not a url',
+      '',
+      undefined,
+      null,
+    ]) {
+      expect(check(url), String(url)).toBe(false);
+    }
+    const dev = makeSenderCheck('http://localhost:5173');
+    expect(dev('http://localhost:5173/#/d')).toBe(true);
+    expect(dev('berth://app/index.html')).toBe(true);
+    expect(dev('http://localhost:5174/')).toBe(false);
+    expect(dev('file:///x/index.html')).toBe(false);
+    // An opaque dev origin ("null") must not let about:blank or data: frames through.
+    expect(makeSenderCheck('data:text/html,x')('about:blank')).toBe(false);
+    expect(makeSenderCheck('not a url')('about:blank')).toBe(false);
   });
 });
 
