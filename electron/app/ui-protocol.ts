@@ -3,7 +3,7 @@
 // A custom privileged scheme instead of file:// gives the UI a real origin (for the
 // gateways' CORS and the IPC sender check), lets every response carry a CSP header, and
 // confines what the window can load to the renderer folder.
-import { readFile as fsReadFile } from 'node:fs/promises';
+import { promises as fsPromises } from 'node:fs';
 import * as nodePath from 'node:path';
 import { BERTH_UI_HOST, BERTH_UI_SCHEME } from '../../shared/ui-origin.js';
 import { contentTypeFor } from '../engine/server/static-files.js';
@@ -93,10 +93,14 @@ function textResponse(status: number, text: string, extra: Record<string, string
   });
 }
 
+// Looked up on `fs.promises` at call time: that is the object Electron patches to read
+// inside app.asar.
+const fsReadFile: ReadFile = (path) => fsPromises.readFile(path);
+
 /**
- * The `protocol.handle('berth', …)` handler. `readFile` defaults to fs (Electron's fs reads
- * inside app.asar); tests pass their own to simulate failures. Never throws: every failure
- * is a plain-text response that says what to do.
+ * The `protocol.handle('berth', …)` handler. `readFile` defaults to fs (which, in Electron,
+ * reads inside app.asar); tests pass their own to simulate failures. Never throws: every
+ * failure is a plain-text response that says what to do.
  */
 export function createUiProtocolHandler(rendererDir: string, readFile: ReadFile = fsReadFile) {
   const indexFile = nodePath.resolve(rendererDir, 'index.html');
