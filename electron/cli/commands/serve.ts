@@ -1,4 +1,5 @@
 // `berth serve`: the Berth UI and API over HTTP/WebSocket, for a browser or a remote machine.
+import { allowUiOrigin, disallowUiOrigin } from '../../engine/gateway/cors.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -92,6 +93,9 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     if (code === 'EACCES') throw new BerthError('PORT_IN_USE', `Not allowed to listen on port ${o.port}.`, 'Ports below 1024 need privileges: pick a port above 1024.');
     throw err;
   }
+  // The Playground in this UI calls the deployments' gateways from the browser.
+  const uiOrigins = [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`, ...(loopback ? [] : [`http://${o.host}:${server.port}`])];
+  for (const origin of uiOrigins) allowUiOrigin(origin);
   const opened: Serving['opened'] = [];
   for (const p of o.paths) {
     const r = await runtime.service.handle('deployments.open', { path: resolve(p) });
@@ -106,6 +110,7 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
     stop: (s = {}) =>
       (stopping ??= (async () => {
         await server.close();
+        for (const origin of uiOrigins) disallowUiOrigin(origin);
         await runtime.shutdown({ keepRunning: s.keepRunning ?? o.keepRunning });
       })()),
   };
