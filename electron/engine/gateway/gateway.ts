@@ -8,6 +8,7 @@
 import { answerClientError, CONNECTIONS_CHECK_MS, HEADERS_TIMEOUT_MS } from '../http/client-errors.js';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
+import type net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
@@ -21,6 +22,9 @@ import { Limiter } from './limiter.js';
 import { GatewayMetricsRecorder } from './metrics.js';
 import { abortUpstream, createUpstreamPool, relay, type RelayedResponse, type RelayHooks, type RelayTarget } from './proxy.js';
 import { upstreamRequestHeaders } from './headers.js';
+import { FastConnection, type FastAdmission, type FastHost } from './fast-path.js';
+import type { FastRequestHead } from './http-head.js';
+import { UpstreamSockets } from './upstream-sockets.js';
 import { sendJson } from './respond.js';
 import { matchRoute, routeList, type RouteOptions } from './routes.js';
 import { rejectUpgrade, relayUpgrade } from './websocket.js';
@@ -82,6 +86,10 @@ export class Gateway extends EventEmitter {
   private closing = false;
   /** Upgraded sockets leave the server's connection tracking: close() ends them itself. */
   private readonly upgraded = new Set<Duplex>();
+  /** Connections on the fast path (not yet handed to Node's server): close() ends them. */
+  private readonly fastConns = new Set<FastConnection>();
+  private readonly fastHost: FastHost;
+  private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: GatewayOptions) {
     super();
@@ -147,6 +155,25 @@ export class Gateway extends EventEmitter {
       }
     });
     this.server.on('clientError', answerClientError);
+    // Every connection starts on the fast path; Node's own connection handling (parser,
+    // timeouts, tracking for close) takes over whatever the fast path declines.
+    const nodeConnection = this.server.listeners('connection') as ((socket: net.Socket) => void)[];
+    this.server.removeAllListeners('connection');
+    const server = this.server;
+    this.fastHost = {
+      hooks: this.hooks,
+      admit: (head, remoteAddress) => this.fastAdmit(head, remoteAddress),
+      finish: (status, startedAt) => this.fastFinish(status, startedAt),
+      handOff: (socket) => {
+        for (const l of nodeConnection) l.call(server, socket);
+        // Bytes put back for Node's parser flow once the socket reads again.
+        if (socket.isPaused()) socket.resume();
+      },
+    };
+    this.server.on('connection', (socket: net.Socket) => {
+      if (this.closing) return socket.destroy();
+      new FastConnection(socket, this.fastHost, this.fastConns);
+    });
   }
 
   /** The gateway's base URL once listening. */
@@ -189,6 +216,7 @@ export class Gateway extends EventEmitter {
         this.server.off('error', onError);
         const addr = this.server.address();
         this.boundPort = typeof addr === 'object' && addr ? addr.port : this.requestedPort;
+        this.startSweep();
         resolve({ port: this.boundPort });
       };
       this.server.once('error', onError);
@@ -204,8 +232,13 @@ export class Gateway extends EventEmitter {
     this.metricsTimer = null;
     const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+    for (const c of [...this.fastConns]) c.destroy();
+    this.fastConns.clear();
     for (const s of this.upgraded) s.destroy();
     this.upgraded.clear();
+    this.target?.sockets.destroy();
     await this.target?.pool.destroy().catch(() => undefined);
     if (this.server.listening) await done;
     this.boundPort = null;
@@ -224,10 +257,14 @@ export class Gateway extends EventEmitter {
         port: upstream.port,
         hostHeader: `${upstream.host.includes(':') ? `[${upstream.host}]` : upstream.host}:${upstream.port}`,
         maxBodyBytes: this.maxBodyBytes,
+        sockets: new UpstreamSockets(upstream.host, upstream.port),
       };
     } else this.target = null;
     // In-flight requests to the old server finish; the pool then closes.
-    if (old) old.pool.close().catch(() => undefined);
+    if (old) {
+      old.pool.close().catch(() => undefined);
+      old.sockets.destroy();
+    }
   }
 
   setGate(gate: GatewayGate): void {
@@ -236,6 +273,40 @@ export class Gateway extends EventEmitter {
 
   metricsSnapshot(): GatewayMetrics {
     return this.metrics.snapshot(Date.now(), this.limiter.inFlight, this.limiter.queueDepth);
+  }
+
+  // ---- fast path ----------------------------------------------------------------------
+
+  /** Admits a plain request to the fast path when it would pass every check at once. */
+  private fastAdmit(head: FastRequestHead, remoteAddress: string | undefined): FastAdmission | null {
+    if (this.closing || !this.gate.ready || this.target === null) return null;
+    if (this.requireKey && !this.keys.matches(head.authorization)) return null;
+    const route = matchRoute(head.url, this.routeOpts);
+    if (route.kind !== 'forward') return null;
+    if (head.contentLength > this.maxBodyBytes) return null;
+    const target = this.target;
+    const headers = upstreamRequestHeaders(head.raw, target.hostHeader, remoteAddress, randomUUID, this.hooks.isGatewayKey, false);
+    if (!this.limiter.tryAcquire()) return null;
+    this.touch();
+    return { path: route.target, headers, sockets: target.sockets };
+  }
+
+  private fastFinish(status: number, startedAt: number): void {
+    this.limiter.release();
+    this.metrics.countStatus(status);
+    this.metrics.latency.add(performance.now() - startedAt);
+    this.touch();
+  }
+
+  /** Closes idle fast-path connections (keep-alive timeout) and stale upstream ones. */
+  private startSweep(): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => {
+      const now = Date.now();
+      for (const c of this.fastConns) c.sweep(now);
+      this.target?.sockets.sweep(now);
+    }, CONNECTIONS_CHECK_MS);
+    this.sweepTimer.unref();
   }
 
   // ---- request path -------------------------------------------------------------------

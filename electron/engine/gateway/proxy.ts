@@ -10,6 +10,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { clientResponseHeaders, type RequestHeaderResult } from './headers.js';
 import { countSseTokens } from './metrics.js';
 import { sendJson } from './respond.js';
+import type { UpstreamSockets } from './upstream-sockets.js';
 
 export interface RelayTarget {
   pool: Pool;
@@ -17,6 +18,8 @@ export interface RelayTarget {
   port: number;
   hostHeader: string;
   maxBodyBytes: number;
+  /** Raw keep-alive connections for the fast path. */
+  sockets: UpstreamSockets;
 }
 
 export interface RelayHooks {
@@ -175,12 +178,17 @@ class RelayHandler implements Dispatcher.DispatchHandler {
       return;
     }
     const code = err.code === 'ECONNREFUSED' || err.cause?.code === 'ECONNREFUSED' ? 'ECONNREFUSED' : (err.code ?? err.cause?.code ?? 'error');
-    const refused = code === 'ECONNREFUSED';
-    sendJson(res, 502, this.requestId, {
-      error: refused ? 'The model server refused the connection.' : `The connection to the model server failed (${code}).`,
-      hint: refused
-        ? 'The server process may have exited or not bound its port yet: check the deployment logs in Berth.'
-        : 'Check the deployment logs in Berth; the request can be retried.',
-    });
+    sendJson(res, 502, this.requestId, upstreamFailure(code));
   }
+}
+
+/** The 502 body for a failed model-server connection (shared with the fast path). */
+export function upstreamFailure(code: string): { error: string; hint: string } {
+  const refused = code === 'ECONNREFUSED';
+  return {
+    error: refused ? 'The model server refused the connection.' : `The connection to the model server failed (${code}).`,
+    hint: refused
+      ? 'The server process may have exited or not bound its port yet: check the deployment logs in Berth.'
+      : 'Check the deployment logs in Berth; the request can be retried.',
+  };
 }
