@@ -5,6 +5,7 @@
 // predict_concurrency on Baseten limits requests to the replica whatever route they came
 // by. A WebSocket session holds a slot for its whole life (as on Baseten, where
 // predict_concurrency caps concurrent WebSocket connections).
+import { answerPreflight, corsHeaders } from './cors.js';
 import { answerClientError, CONNECTIONS_CHECK_MS, HEADERS_TIMEOUT_MS } from '../http/client-errors.js';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
@@ -312,6 +313,10 @@ export class Gateway extends EventEmitter {
   // ---- request path -------------------------------------------------------------------
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // Requests with an Origin never take the fast path, so CORS lives here alone.
+    if (answerPreflight(req, res)) return;
+    const cors = corsHeaders(req.headers.origin);
+    if (cors) for (const k in cors) res.setHeader(k, cors[k]);
     const startedAt = performance.now();
     const r = res as SlotResponse;
     r.berthGateway = this;
