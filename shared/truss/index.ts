@@ -1,7 +1,7 @@
 // shared/truss public surface.
 export { parseTrussConfig, PARSE_LIMITS, type ParseResult } from './parse.js';
 export { trussConfigSchema, DOCKER_AUTH_METHODS, TRANSPORT_KINDS, type TrussConfig, type TrussConfigInput } from './schema.js';
-export { buildRunPlan, defaultPlanSettings, dockerRunCommand, HF_CACHE_TARGET, BUILD_INPUT_DIR, PLATFORM_HEALTH_DEFAULT_S, secretRefs, slug, type PlanInput, type PlanResult, type PlanSettings, type TrussFacts, type MachineFacts } from './plan.js';
+export { buildRunPlan, defaultPlanSettings, dockerRunCommand, HF_CACHE_TARGET, BUILD_INPUT_DIR, PLATFORM_HEALTH_DEFAULT_S, secretRefs, slug, deploymentIdOf, type PlanInput, type PlanResult, type PlanSettings, type TrussFacts, type MachineFacts } from './plan.js';
 export { ACCELERATOR_TYPES, ACCELERATOR_VRAM_GIB, formatAccelerator, parseAcceleratorString, type AcceleratorSpec, type AcceleratorType } from './accelerators.js';
 export { parseMemory, parseCpu, formatBytes } from './units.js';
 export { isMovingTag, splitImageRef } from './image-ref.js';

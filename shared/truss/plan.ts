@@ -89,7 +89,7 @@ export function buildRunPlan(input: PlanInput): PlanResult {
   }
 
   const modelName = (config.model_name ?? '').trim() || baseName(trussDir) || 'model';
-  const deploymentId = `${slug(modelName)}-${sha256Hex(configPath).slice(0, 8)}`;
+  const deploymentId = deploymentIdOf(configPath, trussDir);
 
   let image = config.base_image?.image;
   if (!image) {
@@ -338,6 +338,14 @@ export function secretRefs(cmd: string): string[] {
   const out: string[] = [];
   for (const m of cmd.matchAll(/\/secrets\/([A-Za-z0-9_.-]+)/g)) out.push(m[1].replace(/\.+$/, ''));
   return uniq(out.filter(Boolean));
+}
+
+/**
+ * A deployment's id: the truss folder's name plus a hash of the config file's path. It
+ * depends on the location only, so editing the config (model_name included) keeps it.
+ */
+export function deploymentIdOf(configPath: string, trussDir: string): string {
+  return `${slug(baseName(trussDir) || 'model')}-${sha256Hex(configPath).slice(0, 8)}`;
 }
 
 export function slug(s: string): string {

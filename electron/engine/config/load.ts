@@ -191,3 +191,14 @@ function sha256File(file: string): Promise<string> {
       .on('end', () => resolve(h.digest('hex')));
   });
 }
+
+/**
+ * The name to show for a truss, also while its config is invalid: model_name when the YAML
+ * has one (even if other fields are wrong), else the truss folder's name.
+ */
+export function displayNameOf(loaded: Pick<LoadedTruss, 'config' | 'text' | 'trussDir'>): string {
+  const fromConfig = loaded.config?.model_name?.trim();
+  if (fromConfig) return fromConfig;
+  const m = /^model_name\s*:\s*["']?([^"'#\n]+?)["']?\s*(?:#.*)?$/m.exec(loaded.text);
+  return m?.[1]?.trim() || path.basename(loaded.trussDir) || 'model';
+}

@@ -3,15 +3,15 @@
 // app / `berth serve` and by `berth run`.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BerthError } from '../../../shared/errors.js';
 import { LABELS } from '../../../shared/plan.js';
-import { slug, sha256Hex } from '../../../shared/truss/index.js';
+import { deploymentIdOf } from '../../../shared/truss/index.js';
 import type { GpuInfo, GpuReport } from '../../../shared/gpu.js';
 import type { EngineConnection } from '../docker/connection.js';
 import type { LogBuffer } from '../docker/log-buffer.js';
 import { buildDerivedImage } from '../build/index.js';
-import { loadTruss } from '../config/load.js';
+import { resolveTrussPath } from '../config/load.js';
 import { planSettingsFrom } from '../config/plan-settings.js';
 import { detectGpus, type GpuLedger } from '../gpu/index.js';
 import type { SecretStore } from '../secrets/index.js';
@@ -84,9 +84,8 @@ export function ownedByLiveProcess(facts: ContainerFacts): boolean {
 
 /** The plan's deploymentId, computed the same way without planning. */
 async function deploymentIdFor(configPath: string): Promise<string> {
-  const loaded = await loadTruss(configPath);
-  const name = (loaded.config?.model_name ?? '').trim() || basename(loaded.trussDir) || 'model';
-  return `${slug(name)}-${sha256Hex(loaded.configPath).slice(0, 8)}`;
+  const { configPath: file, trussDir } = await resolveTrussPath(configPath);
+  return deploymentIdOf(file, trussDir);
 }
 
 export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSupervisor {

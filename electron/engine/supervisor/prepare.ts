@@ -2,7 +2,7 @@
 // machine's GPU facts and the devices other deployments hold.
 import { buildRunPlan, type PlanSettings } from '../../../shared/truss/index.js';
 import type { GpuReport } from '../../../shared/gpu.js';
-import { loadTruss } from '../config/load.js';
+import { displayNameOf, loadTruss } from '../config/load.js';
 import type { PreparedPlan, PrepareOptions } from './ports.js';
 
 export interface PrepareDeps {
@@ -14,7 +14,7 @@ export interface PrepareDeps {
 
 export async function prepareDeployment(configPath: string, opts: PrepareOptions, deps: PrepareDeps): Promise<PreparedPlan> {
   const loaded = await loadTruss(configPath);
-  const name = loaded.config?.model_name ?? '';
+  const name = displayNameOf(loaded);
   if (!loaded.config || loaded.issues.some((i) => i.severity === 'error')) {
     return { plan: null, issues: loaded.issues, configText: loaded.text, modelName: name };
   }

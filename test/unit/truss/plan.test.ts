@@ -1,7 +1,7 @@
 // buildRunPlan over parsed configs with machine facts. The GPUs are described, not real:
 // this machine has none (the GpuInfo list stands in for nvidia-smi's answer).
 import { describe, expect, it } from 'vitest';
-import { buildRunPlan, defaultPlanSettings, dockerRunCommand, type PlanInput } from '../../../shared/truss/plan.js';
+import { buildRunPlan, defaultPlanSettings, deploymentIdOf, dockerRunCommand, type PlanInput } from '../../../shared/truss/plan.js';
 import type { GpuInfo } from '../../../shared/gpu.js';
 import type { ConfigIssue } from '../../../shared/truss/issues.js';
 import { LABELS } from '../../../shared/plan.js';
@@ -48,7 +48,12 @@ describe('buildRunPlan: basics', () => {
       predictConcurrency: 1,
       probes: { readinessPath: '/health', livenessPath: '/live', periodMs: 10_000, startupPollMs: 100, startupThresholdS: 1800, stopTrafficThresholdS: 1800, restartThresholdS: 1800, restartCheckDelayS: 1800 },
     });
-    expect(plan!.deploymentId).toMatch(/^t-[0-9a-f]{8}$/);
+    // The truss folder's name (/trusses/m), not model_name: editing the config keeps the id.
+    expect(plan!.deploymentId).toMatch(/^m-[0-9a-f]{8}$/);
+    expect(deploymentIdOf('/trusses/m/config.yaml', '/trusses/m')).toBe(plan!.deploymentId);
+    const renamed = buildRunPlan(input(BASE.replace('model_name: t', 'model_name: renamed')));
+    expect(renamed.plan!.modelName).toBe('renamed');
+    expect(renamed.plan!.deploymentId).toBe(plan!.deploymentId);
     expect(plan!.labels[LABELS.managed]).toBe('true');
     expect(plan!.labels[LABELS.planHash]).toBe(plan!.planHash);
     expect(plan!.gateway.routes.join('\n')).toMatch(/\/environments\/\{env\}\/predict -> \/predict/);
