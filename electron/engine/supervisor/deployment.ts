@@ -41,6 +41,9 @@ export interface DeploymentEvents {
 
 const LAST_LINES = 5;
 
+/** Restarts the engine refuses in a row before the deployment is marked failed. */
+const MAX_FAILED_RESTARTS = 10;
+
 export class Deployment extends EventEmitter<DeploymentEvents> {
   readonly id: string;
   readonly configPath: string;
@@ -152,6 +155,7 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     this.emit('state', this.sm.state);
     this.syncGate();
     if (to === 'ready') {
+      this.failedRestarts = 0;
       this.backoff.onReady(Date.now());
       this.armBackoffReset();
     } else if (to !== 'not_ready') {
@@ -349,7 +353,7 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     try {
       await c.stop(this.o.stopTimeoutS ?? 5);
       if (gen !== this.generation) return;
-      await this.startAgain(c, gen, 'container restarted');
+      await this.startAgain(c, gen, 'container restarted').catch((err) => this.restartFailed(c, gen, err));
     } catch (err) {
       this.fail(err, gen);
     } finally {
@@ -423,19 +427,9 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
       this.restartCount++;
       if (delay === 0) {
         this.go('restarting', `${reason}: restarting`, { restartCount: this.restartCount });
-        await this.startAgain(c, gen, 'container restarted after exit');
+        await this.startAgain(c, gen, 'container restarted after exit').catch((err) => this.restartFailed(c, gen, err));
       } else {
-        const at = Date.now() + delay;
-        this.go('crash_loop', `${reason}; crashed ${this.backoff.count} times: next restart in ${Math.round(delay / 100) / 10} s`, {
-          nextRestartAt: at,
-          restartCount: this.restartCount,
-        });
-        this.restartTimer = setTimeout(() => {
-          this.restartTimer = null;
-          if (gen !== this.generation || this.sm.name !== 'crash_loop') return;
-          this.go('restarting', `back-off of ${Math.round(delay / 100) / 10} s over: restarting`);
-          this.startAgain(c, gen, 'container restarted after back-off').catch((err) => this.fail(err, gen));
-        }, delay);
+        this.scheduleRestart(c, gen, `${reason}; crashed ${this.backoff.count} times`, delay);
       }
     } catch (err) {
       this.fail(err, gen);
@@ -443,6 +437,32 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
       this.handlingExit = false;
     }
   }
+
+  /** crash_loop: restart the same container once the back-off delay is over. */
+  private scheduleRestart(c: ContainerRef, gen: number, why: string, delay: number): void {
+    const at = Date.now() + delay;
+    this.go('crash_loop', `${why}: next restart in ${Math.round(delay / 100) / 10} s`, { nextRestartAt: at, restartCount: this.restartCount });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (gen !== this.generation || this.sm.name !== 'crash_loop') return;
+      this.go('restarting', `back-off of ${Math.round(delay / 100) / 10} s over: restarting`);
+      this.startAgain(c, gen, 'container restarted after back-off').catch((err) => this.restartFailed(c, gen, err));
+    }, delay);
+  }
+
+  /**
+   * A restart that the engine refused is retried with back-off, not given up on: the cause
+   * is often passing (the engine shutting down for a restart, a port briefly taken). Only
+   * after MAX_FAILED_RESTARTS in a row does the deployment fail.
+   */
+  private restartFailed(c: ContainerRef, gen: number, err: unknown): void {
+    if (gen !== this.generation) return;
+    this.failedRestarts++;
+    if (this.failedRestarts > MAX_FAILED_RESTARTS) return this.fail(err, gen);
+    const delay = Math.max(1_000, this.backoff.onCrash(Date.now()));
+    this.scheduleRestart(c, gen, `restart failed (${toErrorShape(err).message})`, delay);
+  }
+  private failedRestarts = 0;
 
   /** The container was removed from outside: create a fresh one. */
   private async handleGone(gen: number): Promise<void> {
@@ -506,7 +526,7 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
       } else {
         this.restartCount++;
         this.go('restarting', `Docker engine is back: ${describeExit({ exitCode: facts.exitCode, oomKilled: facts.oomKilled })}; restarting`, { restartCount: this.restartCount });
-        await this.startAgain(c, gen, 'container restarted after engine came back');
+        await this.startAgain(c, gen, 'container restarted after engine came back').catch((err) => this.restartFailed(c, gen, err));
       }
     } catch (err) {
       this.fail(err, gen);

@@ -95,6 +95,21 @@ describe('Deployment lifecycle (fake container, real HTTP probes)', () => {
     expect(env.starts).toBe(2);
   });
 
+  it('a restart the engine refuses is retried with back-off instead of failing the deployment', async () => {
+    const env = new FakeEnv(testPlan(), { ready: () => 200, live: () => 200 });
+    const d = make(env);
+    await d.start();
+    await waitFor(d, 'ready');
+    env.failStarts = 2;
+    await env.crash(143);
+    await waitFor(d, 'crash_loop', 1000);
+    expect(d.state.reason).toMatch(/restart failed \(Docker could not run berth-dep-1: the engine is shutting down\)/);
+    await waitFor(d, 'ready', 10_000);
+    expect(env.starts).toBe(4);
+    expect(d.timeline().some((e) => e.state === 'failed')).toBe(false);
+    await d.stop();
+  });
+
   it('crashes restart at once, then back off in crash_loop; stop cleans up', async () => {
     const env = new FakeEnv(testPlan(), { ready: () => 200, live: () => 200 });
     const d = make(env);

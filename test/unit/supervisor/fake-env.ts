@@ -63,6 +63,8 @@ export class FakeEnv {
     s.closeAllConnections();
     await new Promise<void>((r) => s.close(() => r()));
   }
+  /** How many next container starts the engine refuses (a restarting engine, say). */
+  failStarts = 0;
   /** Simulates the process exiting (crash or external kill). */
   async crash(code: number): Promise<void> {
     await this.close();
@@ -75,7 +77,14 @@ export class FakeEnv {
     const ref: ContainerRef = {
       id: 'c1', name: 'berth-dep-1', secretsDir: null,
       get hostPort() { return self.port; },
-      async start() { self.starts++; await self.listen(); },
+      async start() {
+        self.starts++;
+        if (self.failStarts > 0) {
+          self.failStarts--;
+          throw new BerthError('CONTAINER_FAILED', 'Docker could not run berth-dep-1: the engine is shutting down', 'retry');
+        }
+        await self.listen();
+      },
       async stop() { await self.close(); self.exitCode = 0; },
       async remove() { self.removed++; },
     };
