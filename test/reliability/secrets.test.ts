@@ -17,6 +17,7 @@ import { leftovers, sweep } from './helpers/leftovers.js';
 const NAME = 'rel_token';
 const VALUE = `relsecret-${randomBytes(18).toString('hex')}`;
 const SHA = createHash('sha256').update(VALUE).digest('hex');
+const RUN_NONCE = randomBytes(6).toString('hex');
 // The value in the encodings a careless path could leak it in.
 const NEEDLES = [VALUE, Buffer.from(VALUE).toString('base64'), Buffer.from(VALUE).toString('hex'), encodeURIComponent(VALUE)].map((s) => Buffer.from(s));
 
@@ -36,7 +37,9 @@ const built = fixtureTruss({
   name: 'rel-secret-build',
   predictEndpoint: '/predict',
   secrets: [NAME],
-  buildCommands: [`sh -c "mkdir -p /app && test -s /secrets/${NAME} && sha256sum /secrets/${NAME} | cut -d' ' -f1 > /app/build-secret.sha256"`],
+  // The run's nonce makes this build new each run: a cached image from an earlier run (another
+  // secret value) would skip the build this test has to watch.
+  buildCommands: [`sh -c ": run-${RUN_NONCE} && mkdir -p /app && test -s /secrets/${NAME} && sha256sum /secrets/${NAME} | cut -d' ' -f1 > /app/build-secret.sha256"`],
   startCommand: `sh -c "cat /app/build-secret.sha256 && exec node /srv/model-server/server.mjs --port 8000"`,
 });
 
