@@ -1,5 +1,6 @@
 // The `berth` command. Each subcommand lives in commands/<name>.ts and exports
 // run(argv): Promise<number>. Loaded lazily so `berth validate` never pays for the UI server.
+import { existsSync } from 'node:fs';
 import { toErrorShape } from '../../shared/errors.js';
 import { guardProcess } from '../engine/process-guard.js';
 
@@ -14,7 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
-  return `usage: berth <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'berth <command> --help' for a command's options.`;
+  return `usage: berth <command> [options]\n       berth PATH...   (opens truss configs in the UI: same as berth serve PATH...)\n\ncommands:\n${lines.join('\n')}\n\nRun 'berth <command> --help' for a command's options.`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -23,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name ? 0 : 2;
   }
+  // `berth PATH...` opens the configs in the UI, like `berth serve PATH...`.
+  if (!COMMANDS[name] && !name.startsWith('-') && existsSync(name)) return main(['serve', name, ...rest]);
   const cmd = COMMANDS[name];
   if (!cmd) {
     console.error(`berth: unknown command '${name}'.\n${usage()}`);
