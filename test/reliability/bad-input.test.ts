@@ -8,7 +8,7 @@ import { makeBerthHome, tmpDir, writeTree } from '../helpers/tmp.js';
 import { bundleCli, removeBundle, runCli, startServe, type Berth } from './helpers/berth-process.js';
 import { fixtureTruss } from './helpers/truss.js';
 import { leftovers, sweep } from './helpers/leftovers.js';
-import { mutatedConfigs } from './helpers/mutate.js';
+import { mutatedConfigs } from '../helpers/config-mutations.js';
 import { rawRequest, slowloris, type Slowloris } from './helpers/raw-http.js';
 
 const MIB = 1024 * 1024;

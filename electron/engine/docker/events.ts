@@ -1,6 +1,7 @@
 // Streams the engine's /events for Berth's own containers, so a crash (die with exit code,
 // oom) is seen the moment it happens instead of on the next probe. The stream ends when
 // the engine restarts: reconnect and replay from the last event seen, so nothing is missed.
+import { onJsonLines } from './json-lines.js';
 import type Docker from 'dockerode';
 import { LABELS } from '../../../shared/plan.js';
 
@@ -91,32 +92,18 @@ export function watchEngineEvents(docker: Docker, filter: WatchFilter, onEvent: 
       return;
     }
     failures = 0;
-    let rest = '';
-    stream.on('data', (chunk: Buffer) => {
-      rest += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = rest.indexOf('\n')) !== -1) {
-        const text = rest.slice(0, nl).trim();
-        rest = rest.slice(nl + 1);
-        if (!text) continue;
-        let raw: RawEvent;
+    onJsonLines<RawEvent>(stream, (raw) => {
+      const key = `${raw.timeNano}:${raw.Actor?.ID}:${raw.Action}`;
+      if (seen.has(key)) return; // replayed after a reconnect
+      seen.add(key);
+      if (seen.size > 1000) seen.delete(seen.values().next().value as string);
+      if (raw.timeNano) sinceNano = Math.max(sinceNano, raw.timeNano);
+      const ev = toEngineEvent(raw);
+      if (ev) {
         try {
-          raw = JSON.parse(text) as RawEvent;
+          onEvent(ev);
         } catch {
-          continue;
-        }
-        const key = `${raw.timeNano}:${raw.Actor?.ID}:${raw.Action}`;
-        if (seen.has(key)) continue; // replayed after a reconnect
-        seen.add(key);
-        if (seen.size > 1000) seen.delete(seen.values().next().value as string);
-        if (raw.timeNano) sinceNano = Math.max(sinceNano, raw.timeNano);
-        const ev = toEngineEvent(raw);
-        if (ev) {
-          try {
-            onEvent(ev);
-          } catch {
-            // The watcher outlives a faulty handler.
-          }
+          // The watcher outlives a faulty handler.
         }
       }
     });

@@ -1,5 +1,6 @@
 // Makes sure the model's image is on the engine: reuse the local copy unless a re-pull is
 // asked for, otherwise pull with per-layer progress, and report the digest actually run.
+import { onJsonLines } from './json-lines.js';
 import type Docker from 'dockerode';
 import type { PullProgress } from '../../../shared/deployment.js';
 import { BerthError } from '../../../shared/errors.js';
@@ -135,31 +136,17 @@ export async function ensureImage(docker: Docker, ref: string, opts: EnsureImage
   }
 
   const failure = await new Promise<string | null>((resolve) => {
-    let rest = '';
     let failed: string | null = null;
-    stream.on('data', (chunk: Buffer) => {
-      rest += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = rest.indexOf('\n')) !== -1) {
-        const text = rest.slice(0, nl).trim();
-        rest = rest.slice(nl + 1);
-        if (!text) continue;
-        let msg: PullMessage;
-        try {
-          msg = JSON.parse(text) as PullMessage;
-        } catch {
-          continue;
-        }
-        if (msg.error || msg.errorDetail?.message) {
-          failed ??= msg.errorDetail?.message ?? msg.error ?? 'pull failed';
-          continue;
-        }
-        if (tracker.update(msg) && opts.onProgress) {
-          const now = Date.now();
-          if (now - lastEmit >= interval) {
-            lastEmit = now;
-            opts.onProgress(tracker.snapshot());
-          }
+    onJsonLines<PullMessage>(stream, (msg) => {
+      if (msg.error || msg.errorDetail?.message) {
+        failed ??= msg.errorDetail?.message ?? msg.error ?? 'pull failed';
+        return;
+      }
+      if (tracker.update(msg) && opts.onProgress) {
+        const now = Date.now();
+        if (now - lastEmit >= interval) {
+          lastEmit = now;
+          opts.onProgress(tracker.snapshot());
         }
       }
     });

@@ -2,18 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTrussConfig, PARSE_LIMITS } from '../../../shared/truss/parse.js';
 import { BASE } from './helpers.js';
-
-// Deterministic PRNG so a failure reproduces.
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mutate, rng } from '../../helpers/config-mutations.js';
 
 const RICH = `${BASE}resources:
   accelerator: H100:2
@@ -34,51 +23,6 @@ runtime:
 model_metadata:
   example_model_input: {"a": [1, 2, {"b": null}]}
 `;
-
-const BAD_VALUES = ['', '~', '[]', '{}', '-1', '0', '3.5', '"x"', 'h100', 'H100:0', '16gb', '"16 Gi"', 'true', '[a, b', '{a: 1', '*nope', '&a x', '!!binary ABC', '"\\u0000"', '99999999999999999999', '- x', '|', '>'];
-
-function mutate(text: string, r: () => number): string {
-  const lines = text.split('\n');
-  const pick = (n: number) => Math.floor(r() * n);
-  switch (pick(8)) {
-    case 0: {
-      // replace a value
-      const i = pick(lines.length);
-      lines[i] = lines[i].replace(/:(.*)$/, `: ${BAD_VALUES[pick(BAD_VALUES.length)]}`);
-      return lines.join('\n');
-    }
-    case 1:
-      lines.splice(pick(lines.length), 1); // drop a line (missing required fields)
-      return lines.join('\n');
-    case 2:
-      return text.slice(0, pick(text.length)); // truncate
-    case 3: {
-      const b = Buffer.from(text);
-      for (let k = 0; k < 1 + pick(4); k++) b[pick(b.length)] = pick(256);
-      return b.toString('utf8'); // random byte flips
-    }
-    case 4: {
-      const i = pick(lines.length);
-      lines[i] = (r() < 0.5 ? ' ' : '\t') + lines[i]; // break indentation
-      return lines.join('\n');
-    }
-    case 5: {
-      const i = pick(lines.length);
-      lines.splice(i, 0, lines[pick(lines.length)]); // duplicate a line (duplicate keys)
-      return lines.join('\n');
-    }
-    case 6: {
-      const i = pick(lines.length);
-      lines[i] = lines[i].replace(/[A-Za-z_]+/, (m) => m.slice(0, Math.max(1, m.length - 1)) + 'x'); // misspell key
-      return lines.join('\n');
-    }
-    default: {
-      const chars = '{}[]:,-#&*!|>"\'%@`';
-      const i = pick(text.length);
-      return text.slice(0, i) + chars[pick(chars.length)] + text.slice(i); // inject YAML syntax
-    }
-  }
-}
 
 function check(text: string): void {
   let r: ReturnType<typeof parseTrussConfig> | undefined;

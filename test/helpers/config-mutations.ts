@@ -1,6 +1,6 @@
-// Config mutations for the reliability fuzzer (the unit fuzzer's generator is private to its
-// test file): a deterministic PRNG and mutations that break values, structure, bytes,
-// indentation, keys and YAML syntax. Used to drive the real API and CLI, not the parser.
+// Config mutations shared by the parser's unit fuzzer and the reliability suite (which
+// drives the real API and CLI with them): a deterministic PRNG, so a failure reproduces, and
+// mutations that break values, structure, bytes, indentation, keys and YAML syntax.
 export function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
