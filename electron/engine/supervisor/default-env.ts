@@ -11,6 +11,7 @@ import type { GpuInfo, GpuReport } from '../../../shared/gpu.js';
 import type { EngineConnection } from '../docker/connection.js';
 import type { LogBuffer } from '../docker/log-buffer.js';
 import { buildDerivedImage } from '../build/index.js';
+import { confirmDevices } from '../docker/container.js';
 import { resolveTrussPath } from '../config/load.js';
 import { planSettingsFrom } from '../config/plan-settings.js';
 import { detectGpus, type GpuLedger } from '../gpu/index.js';
@@ -147,6 +148,13 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
       createContainer: async (plan, o) => {
         const c = await createContainer(docker(), plan, { secretValues: o.secretValues, instanceId, dataDir: deps.dataDir, extraLabels: { [OWNER_LABEL]: ownerTag() } });
         return c;
+      },
+      confirmGpus: async (id, wanted) => {
+        const c = await confirmDevices(docker(), id);
+        const asked = c.requested.join(', ') || 'none';
+        if (!c.visible) return `the container was given GPU ${asked}; ${c.note ?? 'its GPUs could not be listed'}`;
+        const seen = `the container sees ${c.visible.length} GPU(s): ${c.visible.join('; ')}`;
+        return c.visible.length < wanted ? `warning: ${seen}, but ${wanted} were asked for (${asked})` : seen;
       },
       attachContainer: (facts) => attachContainer(docker(), facts),
       inspectContainer: (id) => inspectFacts(docker(), id),

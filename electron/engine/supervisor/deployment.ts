@@ -272,6 +272,11 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
       this.gateway.setUpstream({ host: '127.0.0.1', port: this.container.hostPort });
       this.go('waiting_for_startup', `container ${this.container.name} started; waiting for ${plan.probes.readinessPath} to answer`);
       this.startProbes(false);
+      // The engine accepting a device request is not proof the GPUs are usable inside.
+      if (plan.gpu?.deviceIds.length && this.env.confirmGpus) {
+        const sys = this.env.log;
+        this.env.confirmGpus(this.container.id, plan.gpu.deviceIds.length).then((line) => sys.system(`[gpu] ${line}`), () => undefined);
+      }
     } catch (err) {
       this.fail(err, gen);
     }

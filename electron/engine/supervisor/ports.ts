@@ -84,6 +84,8 @@ export interface DeploymentEnv {
   ensureImage(plan: RunPlan, opts: { repull: boolean; onProgress: (p: PullProgress) => void }): Promise<ImageResult>;
   buildImage(plan: RunPlan, opts: { secretValues: Record<string, string>; onProgress: (p: BuildProgress) => void; onLine: (line: string) => void }): Promise<void>;
   createContainer(plan: RunPlan, opts: { secretValues: Record<string, string> }): Promise<ContainerRef>;
+  /** After start, for a GPU deployment: a line saying which GPUs the container really sees. */
+  confirmGpus?(containerId: string, wanted: number): Promise<string>;
   /** A handle for an existing container (re-adoption). */
   attachContainer(facts: ContainerFacts): ContainerRef;
   inspectContainer(id: string): Promise<ContainerFacts | null>;

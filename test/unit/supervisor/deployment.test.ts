@@ -95,6 +95,22 @@ describe('Deployment lifecycle (fake container, real HTTP probes)', () => {
     expect(env.starts).toBe(2);
   });
 
+  it('after a GPU deployment starts, it checks which GPUs the container really sees (GPU faked: none here)', async () => {
+    const env = new FakeEnv(testPlan({ gpu: { accelerator: 'A10G', count: 1, deviceIds: ['GPU-x'] } }), { ready: () => 200, live: () => 200 });
+    const d = make(env);
+    await d.start();
+    await waitFor(d, 'ready');
+    expect(env.confirmed).toEqual([['c1', 1]]);
+    expect(env.systemLines.some((l) => l.startsWith('[gpu] the container sees 1 GPU(s)'))).toBe(true);
+    await d.stop();
+    const cpu = new FakeEnv(testPlan(), { ready: () => 200, live: () => 200 });
+    const d2 = make(cpu);
+    await d2.start();
+    await waitFor(d2, 'ready');
+    expect(cpu.confirmed).toEqual([]);
+    await d2.stop();
+  });
+
   it('a restart the engine refuses is retried with back-off instead of failing the deployment', async () => {
     const env = new FakeEnv(testPlan(), { ready: () => 200, live: () => 200 });
     const d = make(env);

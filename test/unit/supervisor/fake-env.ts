@@ -63,6 +63,8 @@ export class FakeEnv {
     s.closeAllConnections();
     await new Promise<void>((r) => s.close(() => r()));
   }
+  systemLines: string[] = [];
+  confirmed: Array<[string, number]> = [];
   /** How many next container starts the engine refuses (a restarting engine, say). */
   failStarts = 0;
   /** Simulates the process exiting (crash or external kill). */
@@ -101,7 +103,8 @@ export class FakeEnv {
       attachContainer: () => ref,
       inspectContainer: async (): Promise<ContainerFacts | null> => ({ id: 'c1', name: 'berth-dep-1', running: !!this.server, exitCode: this.exitCode, oomKilled: false, labels: {}, hostPort: this.port, gpuDeviceIds: [], secretsDir: null }),
       followLogs: () => () => {},
-      log: { system: () => {}, lastLines: () => ['loading weights', 'RuntimeError: boom'] },
+      log: { system: (t) => { this.systemLines.push(t); }, lastLines: () => ['loading weights', 'RuntimeError: boom'] },
+      confirmGpus: async (id, wanted) => { this.confirmed.push([id, wanted]); return `the container sees ${wanted} GPU(s): GPU 0: Fake (UUID: GPU-x)`; },
       openGateway: async () => ({
         url: 'http://127.0.0.1:1', port: 1,
         setUpstream: (u) => this.upstreams.push(u),
