@@ -15,6 +15,8 @@ import { numericOwner } from '../docker/container.js';
 import { execStep } from './exec-step.js';
 
 export const BUILD_HASH_LABEL = 'dev.berth.build-hash';
+/** The base image's id the build was made from. */
+export const BUILD_BASE_LABEL = 'dev.berth.build-base';
 
 export interface BuildLogLine {
   stream: 'stdout' | 'stderr' | 'system';
@@ -103,16 +105,19 @@ export async function buildDerivedImage(docker: Docker, plan: RunPlan, opts: Bui
   const t0 = Date.now();
   const log = (stream: BuildLogLine['stream'], text: string, step: number) => opts.onLog?.({ stream, text, time: Date.now(), step });
 
+  const base = await docker.getImage(build.baseImage).inspect().catch(() => null);
+  if (!base) throw new BerthError('IMAGE_NOT_FOUND', `Base image ${build.baseImage} is not on this engine.`, 'Pull it first (Berth does this before building), then retry.');
+
+  // The cache holds while the inputs and the base image itself are unchanged: a moving tag
+  // re-pulled with new content must not keep serving a build of the old one.
   if (!opts.force) {
     const existing = await docker.getImage(build.tag).inspect().catch(() => null);
-    if (existing && existing.Config?.Labels?.[BUILD_HASH_LABEL] === build.hash) {
-      log('system', `Using the cached build ${build.tag} (inputs unchanged).`, 0);
+    const labels = existing?.Config?.Labels ?? {};
+    if (existing && labels[BUILD_HASH_LABEL] === build.hash && labels[BUILD_BASE_LABEL] === base.Id) {
+      log('system', `Using the cached build ${build.tag} (inputs and base image unchanged).`, 0);
       return { tag: build.tag, id: existing.Id, cached: true, durationMs: Date.now() - t0 };
     }
   }
-
-  const base = await docker.getImage(build.baseImage).inspect().catch(() => null);
-  if (!base) throw new BerthError('IMAGE_NOT_FOUND', `Base image ${build.baseImage} is not on this engine.`, 'Pull it first (Berth does this before building), then retry.');
 
   const values = opts.secretValues ?? {};
   const missing = build.secrets.filter((s) => typeof values[s] !== 'string');
@@ -219,7 +224,7 @@ export async function buildDerivedImage(docker: Docker, plan: RunPlan, opts: Bui
         User: cfg.User ?? '',
         WorkingDir: cfg.WorkingDir ?? '',
         ExposedPorts: cfg.ExposedPorts ?? {},
-        Labels: { ...(cfg.Labels ?? {}), [LABELS.managed]: 'true', [BUILD_HASH_LABEL]: build.hash },
+        Labels: { ...(cfg.Labels ?? {}), [LABELS.managed]: 'true', [BUILD_HASH_LABEL]: build.hash, [BUILD_BASE_LABEL]: base.Id },
       },
     }));
     log('system', `Built ${build.tag} in ${((Date.now() - t0) / 1000).toFixed(1)} s`, 0);

@@ -84,6 +84,27 @@ describe('buildDerivedImage', () => {
     expect(again).toMatchObject({ cached: true, id: res.id, tag: build.tag });
   });
 
+  it('rebuilds when the base tag now names a different image (a re-pulled moving tag), not only when inputs change', async () => {
+    const baseTag = `engine-docker-build/${run}-base:latest`;
+    tags.push(baseTag);
+    await docker.getImage(BUSYBOX_IMAGE).tag({ repo: `engine-docker-build/${run}-base`, tag: 'latest' });
+    const build = buildPlan([{ kind: 'build_command', run: 'mkdir -p /app && cat /base-version 2>/dev/null > /app/seen || echo first > /app/seen' }], { baseImage: baseTag });
+    const plan = testPlan({ build, runImage: build.tag, trussDir: work });
+    const first = await buildDerivedImage(docker, plan, {});
+    expect(first.cached).toBe(false);
+    expect((await buildDerivedImage(docker, plan, {})).cached).toBe(true);
+
+    // The same tag now points at new content: as after `docker pull` of a moved :latest.
+    const c = await docker.createContainer({ Image: BUSYBOX_IMAGE, Entrypoint: ['sh', '-c', 'echo second > /base-version'] });
+    await c.start();
+    await c.wait();
+    await c.commit({ repo: `engine-docker-build/${run}-base`, tag: 'latest' });
+    await c.remove();
+    const second = await buildDerivedImage(docker, plan, {});
+    expect(second.cached).toBe(false);
+    expect(await dockerCli(['run', '--rm', '--entrypoint', 'cat', build.tag, '/app/seen'])).toBe('second');
+  });
+
   it('copies requirement inputs and the truss data dir in, then runs steps that use them', async () => {
     const truss = join(work, 'truss');
     mkdirSync(join(truss, 'data', 'sub'), { recursive: true });
