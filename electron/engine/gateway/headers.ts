@@ -38,6 +38,8 @@ const RESPONSE_DROP = new Set([
 
 export const REQUEST_ID = 'x-baseten-request-id';
 
+const PROTECTED = new Set(['content-length', 'transfer-encoding', 'host', REQUEST_ID]);
+
 /** Extra header names a Connection header lists (beyond keep-alive/close/upgrade). */
 function connectionListed(value: string | undefined): Set<string> | null {
   if (!value) return null;
@@ -50,6 +52,9 @@ function connectionListed(value: string | undefined): Set<string> | null {
   for (const t of value.split(',')) {
     const n = t.trim().toLowerCase();
     if (n === '' || n === 'keep-alive' || n === 'close' || n === 'upgrade') continue;
+    // Framing and identity are never the client's to remove: dropping Content-Length here
+    // would turn the body into a second, smuggled request to the model server.
+    if (PROTECTED.has(n)) continue;
     (set ??= new Set()).add(n);
   }
   return set;

@@ -121,8 +121,8 @@ export function parseFastRequestHead(head: string): FastRequestHead | null {
     // Browser requests (CORS, preflights) are answered in one place: Node's request path.
     else if (lower === 'origin') return null;
     else if (lower === 'connection') {
-      const v = value.toLowerCase();
-      if (v.includes('close') || v.includes('upgrade')) return null;
+      // Anything beyond plain keep-alive goes through Node's path.
+      if (value.trim().toLowerCase() !== 'keep-alive') return null;
     } else if (lower === 'authorization') {
       if (authorization !== undefined) return null;
       authorization = value;

@@ -133,6 +133,24 @@ describe('gateway fast path over raw TCP', () => {
     c.close();
   });
 
+  it('never lets a Connection header strip the body framing (no request smuggling)', async () => {
+    await up.resetStats();
+    const smuggled = `GET ${SYNC}/echo?smuggled=1 HTTP/1.1\r\nHost: x\r\n\r\n`;
+    for (const conn of ['content-length', 'keep-alive, Content-Length', 'close, content-length, host']) {
+      const c = new RawClient(gw.port!);
+      await c.write(`POST ${SYNC}/echo HTTP/1.1\r\nHost: gw\r\nConnection: ${conn}\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`);
+      const r = await c.read();
+      expect(r.status, conn).toBe(200);
+      const j = JSON.parse(r.body);
+      expect(j.body, conn).toBe(smuggled); // the bytes arrived as this request's body
+      expect(j.headers['content-length'], conn).toBe(String(smuggled.length));
+      c.close();
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    // Three requests reached the model server, none of them the smuggled GET.
+    expect((await up.stats()).total).toBe(3);
+  });
+
   it('serves a request head split across TCP packets, then more on the same connection', async () => {
     const c = new RawClient(gw.port!);
     const req = get('/echo?split=1', 'X-Baseten-Request-Id: rid-split\r\n');

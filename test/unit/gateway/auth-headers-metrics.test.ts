@@ -64,6 +64,15 @@ describe('headers', () => {
     expect(s.streaming).toBe(false);
     expect(s.headers).toEqual(['Content-Length', '5', 'x-baseten-request-id', 'up']);
   });
+
+  it('never drops framing or identity headers a Connection header names', () => {
+    const r = clientResponseHeaders(['Content-Length', '5', 'Connection', 'content-length, x-baseten-request-id, x-hop', 'X-Hop', '1'], 'rid');
+    expect(r.headers).toEqual(['Content-Length', '5', 'X-Baseten-Request-Id', 'rid']);
+    expect(r.contentLength).toBe(5);
+    const q = upstreamRequestHeaders(['Host', 'gw', 'Connection', 'Content-Length, Host, X-Hop', 'Content-Length', '3', 'X-Hop', '1'], '127.0.0.1:8000', '127.0.0.1', () => 'rid', null, false);
+    expect(q.headers.map((h) => h.toLowerCase())).toContain('content-length');
+    expect(q.headers.map((h) => h.toLowerCase())).not.toContain('x-hop');
+  });
 });
 
 describe('metrics', () => {
