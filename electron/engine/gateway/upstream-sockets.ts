@@ -32,6 +32,7 @@ export class UpstreamSockets {
       s.off('close', onIdleGone);
       s.off('end', onIdleGone);
       s.off('data', onIdleGone);
+      s.off('error', onIdleGone);
       if (!s.destroyed && s.readable && s.writable && now - s.berthIdleSince! < IDLE_MAX_MS) return s;
       s.destroy();
     }
@@ -55,6 +56,8 @@ export class UpstreamSockets {
     i.on('end', onIdleGone);
     // Bytes nobody asked for: the connection's framing can no longer be trusted.
     i.on('data', onIdleGone);
+    // A reset of an idle connection (ECONNRESET) must drop it, not crash the process.
+    i.on('error', onIdleGone);
     this.idle.push(i);
   }
 

@@ -18,6 +18,8 @@ const REPLY: Record<string, string> = {
  * only our side would leave a trickling client holding the socket open.
  */
 export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  // The client may reset while we answer; with no listener that error would be fatal.
+  socket.on('error', () => socket.destroy());
   if (!socket.writable) {
     socket.destroy();
     return;

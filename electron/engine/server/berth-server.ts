@@ -162,6 +162,8 @@ export async function startBerthServer(opts: BerthServerOptions): Promise<Runnin
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('clientError', answerClientError);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node drops its own socket error handler on upgrade: a reset must not be fatal.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://berth.local');
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${text}\n`);

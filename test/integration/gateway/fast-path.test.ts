@@ -253,7 +253,7 @@ describe('gateway fast path over raw TCP', () => {
 describe('gateway fast path with odd model servers', () => {
   let server: net.Server;
   let gw: Gateway;
-  let mode: 'close-delimited' | 'garbage' | 'cut';
+  let mode: 'close-delimited' | 'garbage' | 'cut' | 'reset-when-idle';
 
   beforeAll(async () => {
     server = net.createServer((s) => {
@@ -265,6 +265,11 @@ describe('gateway fast path with odd model servers', () => {
         buf = '';
         if (mode === 'close-delimited') s.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end');
         else if (mode === 'garbage') s.end('NOT HTTP AT ALL\r\n\r\n');
+        else if (mode === 'reset-when-idle') {
+          s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+          // The pooled, idle keep-alive connection is then reset (ECONNRESET at the gateway).
+          setTimeout(() => s.resetAndDestroy(), 100);
+        }
         else s.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part');
       });
     });
@@ -285,6 +290,17 @@ describe('gateway fast path with odd model servers', () => {
     expect(r.headers.connection).toBe('close');
     expect(r.body).toBe('until the end');
     expect(c.isClosed).toBe(true);
+  });
+
+  it('survives the model server resetting an idle pooled connection', async () => {
+    mode = 'reset-when-idle';
+    const c = new RawClient(gw.port!);
+    await c.write(get('/x'));
+    expect((await c.read()).body).toBe('ok');
+    await new Promise((r) => setTimeout(r, 400)); // the reset lands while the socket idles in the pool
+    await c.write(get('/y'));
+    expect((await c.read()).body).toBe('ok');
+    c.close();
   });
 
   it('answers 502 JSON with a hint for a response that is not HTTP', async () => {

@@ -1,6 +1,7 @@
 // `berth serve` end to end: the real runtime on the real Docker engine, driven over real
 // HTTP and a real WebSocket. Opens a fixture truss, starts it, waits for ready through
 // events, reads logs, stops it; then the error paths and the static UI.
+import net from 'node:net';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
@@ -69,6 +70,21 @@ afterAll(async () => {
   for (const c of left) if (c.Labels[LABELS.configPath]?.startsWith(work.dir)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
   work.cleanup();
   home.cleanup();
+});
+
+describe('berth serve under a resetting client', () => {
+  it('a refused WebSocket upgrade whose client resets does not take the server down', async () => {
+    const { port } = new URL(base);
+    for (let i = 0; i < 3; i++) {
+      const s = net.connect({ port: Number(port), host: '127.0.0.1' });
+      s.on('error', () => undefined);
+      s.write('GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+      await new Promise<void>((r) => s.once('data', () => r()));
+      s.resetAndDestroy();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await api('app.info')).status).toBe(200);
+  });
 });
 
 describe('berth serve', () => {
