@@ -140,6 +140,7 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
         // build container runs; buildDerivedImage removes it and masks values in its output.
         await buildDerivedImage(docker(), plan, {
           secretValues: o.secretValues,
+          signal: o.signal,
           secretsRoot: join(deps.dataDir, 'run', 'build-secrets'),
           onLog: (l) => o.onLine(l.text),
           onStep: (done, total, step) => o.onProgress({ step: done, steps: total, message: done < total ? `step ${done + 1}/${total}: ${step.kind.replace(/_/g, ' ')}` : 'build finished' }),

@@ -222,12 +222,20 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
         if (gen !== this.generation) return;
         if (!plan) throw new BerthError('CONFIG_INVALID', 'the config could not be planned with the assigned GPUs', 'check `berth gpus`, then start again');
       }
-      if (!this.gateway) {
-        this.gateway = await this.env.openGateway(plan);
-        this.gateway.onMetrics?.((m) => this.emit('metrics', m));
-        if (gen !== this.generation) return;
+      // A gateway left from an earlier run may carry another plan's routes, limits or key.
+      await this.closeGateway();
+      const gateway = await this.env.openGateway(plan);
+      if (gen !== this.generation) {
+        await gateway.close().catch(() => undefined);
+        return;
       }
+      this.gateway = gateway;
+      gateway.onMetrics?.((m) => this.emit('metrics', m));
       if (adopt && adopt.labels && adopt.running) {
+        // Kept so the container can be recreated later (removed from outside, say); the
+        // running one already has its secrets, so a missing value does not stop adoption.
+        this.secretValues = await this.env.resolveSecrets(plan).catch(() => ({}));
+        if (gen !== this.generation) return;
         await this.adopt(adopt, plan, gen);
         return;
       }
@@ -248,8 +256,10 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
       this.imageDigest = img.digest;
       if (plan.build) {
         this.go('building', `building ${plan.build.tag} (${plan.build.steps.length} steps)`, { progress: 0 });
+        this.buildAbort = new AbortController();
         await this.env.buildImage(plan, {
           secretValues: this.secretValues,
+          signal: this.buildAbort.signal,
           onProgress: (b) => {
             if (gen !== this.generation) return;
             this.progress_ = { kind: 'build', build: b };
@@ -336,6 +346,9 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
   }
 
   private teardownRuntime(): void {
+    // A build in flight stops too: its container holds the build secrets.
+    this.buildAbort?.abort();
+    this.buildAbort = null;
     this.probeLoop?.stop();
     this.probeLoop = null;
     this.stopLogs?.();
@@ -468,6 +481,7 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     this.scheduleRestart(c, gen, `restart failed (${toErrorShape(err).message})`, delay);
   }
   private failedRestarts = 0;
+  private buildAbort: AbortController | null = null;
 
   /** The container was removed from outside: create a fresh one. */
   private async handleGone(gen: number): Promise<void> {
@@ -478,6 +492,7 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     this.restartCount++;
     this.go('restarting', 'the container was removed outside Berth: creating a new one', { restartCount: this.restartCount });
     try {
+      if (plan.secrets.length && Object.keys(this.secretValues).length === 0) this.secretValues = await this.env.resolveSecrets(plan);
       this.container = await this.env.createContainer(plan, { secretValues: this.secretValues });
       if (gen !== this.generation) return void (await this.removeContainer());
       await this.startAgain(this.container, gen, `container ${this.container.name} created`);
@@ -561,6 +576,8 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
   /** Stops and removes the container and its secrets dir, releases GPUs, closes the gateway. */
   async stop(reason = 'stopped by user'): Promise<void> {
     this.generation++;
+    // Stopped while the engine was away: it must stay stopped when the engine returns.
+    this.resumeAfterEngine = false;
     this.teardownRuntime();
     const s = this.sm.name;
     if (s === 'idle' || s === 'stopped') {
@@ -588,6 +605,7 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
   /** Leaves the container running (keep-running-on-quit): only Berth's side is torn down. */
   async detach(): Promise<void> {
     this.generation++;
+    this.resumeAfterEngine = false;
     this.teardownRuntime();
     this.container = null;
     await this.closeGateway();

@@ -82,7 +82,7 @@ export interface DeploymentEnv {
   /** Secret values for plan.secrets; throws BerthError SECRET_MISSING naming the missing ones. */
   resolveSecrets(plan: RunPlan): Promise<Record<string, string>>;
   ensureImage(plan: RunPlan, opts: { repull: boolean; onProgress: (p: PullProgress) => void }): Promise<ImageResult>;
-  buildImage(plan: RunPlan, opts: { secretValues: Record<string, string>; onProgress: (p: BuildProgress) => void; onLine: (line: string) => void }): Promise<void>;
+  buildImage(plan: RunPlan, opts: { secretValues: Record<string, string>; signal?: AbortSignal; onProgress: (p: BuildProgress) => void; onLine: (line: string) => void }): Promise<void>;
   createContainer(plan: RunPlan, opts: { secretValues: Record<string, string> }): Promise<ContainerRef>;
   /** After start, for a GPU deployment: a line saying which GPUs the container really sees. */
   confirmGpus?(containerId: string, wanted: number): Promise<string>;

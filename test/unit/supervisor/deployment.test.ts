@@ -111,6 +111,37 @@ describe('Deployment lifecycle (fake container, real HTTP probes)', () => {
     await d2.stop();
   });
 
+  it('a deployment stopped while the engine is away stays stopped when it returns', async () => {
+    const env = new FakeEnv(testPlan(), { ready: () => 200, live: () => 200 });
+    const d = make(env);
+    await d.start();
+    await waitFor(d, 'ready');
+    d.onEngineDown('socket gone');
+    expect(d.state.name).toBe('not_ready');
+    await d.stop();
+    expect(d.state.name).toBe('stopped');
+    const starts = env.starts;
+    await d.onEngineUp();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(d.state.name).toBe('stopped');
+    expect(env.starts).toBe(starts);
+  });
+
+  it('each start opens a gateway for the current plan and closes the previous one', async () => {
+    const env = new FakeEnv(testPlan({ probes: { ...testPlan().probes, startupThresholdS: 0.3 } }), { ready: () => 503, live: () => 200 });
+    const d = make(env);
+    await d.start();
+    await waitFor(d, 'failed', 5_000);
+    env.plan = testPlan({ gateway: { ...testPlan().gateway, predictEndpoint: '/v1/chat/completions' } });
+    env.b.ready = () => 200;
+    await d.start();
+    await waitFor(d, 'ready');
+    expect(env.gatewaysOpened).toEqual([testPlan().gateway.predictEndpoint, '/v1/chat/completions']);
+    expect(env.gatewaysClosed).toBe(1);
+    await d.stop();
+    expect(env.gatewaysClosed).toBe(2);
+  });
+
   it('a restart the engine refuses is retried with back-off instead of failing the deployment', async () => {
     const env = new FakeEnv(testPlan(), { ready: () => 200, live: () => 200 });
     const d = make(env);

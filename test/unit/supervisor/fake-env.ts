@@ -64,6 +64,8 @@ export class FakeEnv {
     await new Promise<void>((r) => s.close(() => r()));
   }
   systemLines: string[] = [];
+  gatewaysOpened: string[] = [];
+  gatewaysClosed = 0;
   confirmed: Array<[string, number]> = [];
   /** How many next container starts the engine refuses (a restarting engine, say). */
   failStarts = 0;
@@ -105,12 +107,15 @@ export class FakeEnv {
       followLogs: () => () => {},
       log: { system: (t) => { this.systemLines.push(t); }, lastLines: () => ['loading weights', 'RuntimeError: boom'] },
       confirmGpus: async (id, wanted) => { this.confirmed.push([id, wanted]); return `the container sees ${wanted} GPU(s): GPU 0: Fake (UUID: GPU-x)`; },
-      openGateway: async () => ({
-        url: 'http://127.0.0.1:1', port: 1,
-        setUpstream: (u) => this.upstreams.push(u),
-        setGate: (g) => this.gates.push(g),
-        close: async () => {},
-      }),
+      openGateway: async (plan) => {
+        this.gatewaysOpened.push(plan.gateway.predictEndpoint);
+        return {
+          url: 'http://127.0.0.1:1', port: 1,
+          setUpstream: (u) => this.upstreams.push(u),
+          setGate: (g) => this.gates.push(g),
+          close: async () => { this.gatewaysClosed++; },
+        };
+      },
       removeSecretsDir: async () => {},
     };
   }
