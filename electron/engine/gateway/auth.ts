@@ -8,6 +8,18 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
+ * Whether a Host header names this machine's loopback (any port). A gateway bound to
+ * loopback answers only such requests: a page whose own name resolves to 127.0.0.1 (DNS
+ * rebinding) must not become same-origin with the model.
+ */
+export function isLoopbackHostHeader(value: string | undefined): boolean {
+  if (!value) return false;
+  const v = value.trim();
+  const host = v.startsWith('[') ? v.slice(0, v.indexOf(']') + 1) : v.replace(/:\d*$/, '');
+  return isLoopbackHost(host);
+}
+
+/**
  * Holds the digest of the gateway key. Comparing fixed-length digests keeps
  * timingSafeEqual from leaking the key's length through an early length mismatch.
  */

@@ -18,7 +18,7 @@ import { BerthError } from '../../../shared/errors.js';
 import type { DeploymentStateName } from '../../../shared/deployment.js';
 import type { GatewayMetrics } from '../../../shared/deployment.js';
 import type { TransportKind } from '../../../shared/plan.js';
-import { isLoopbackHost, KeyChecker } from './auth.js';
+import { isLoopbackHost, isLoopbackHostHeader, KeyChecker } from './auth.js';
 import { Limiter } from './limiter.js';
 import { GatewayMetricsRecorder } from './metrics.js';
 import { abortUpstream, createUpstreamPool, relay, type RelayedResponse, type RelayHooks, type RelayTarget } from './proxy.js';
@@ -73,6 +73,8 @@ export class Gateway extends EventEmitter {
   private readonly maxBodyBytes: number;
   private readonly keys: KeyChecker;
   private readonly requireKey: boolean;
+  /** Bound to loopback: only loopback Host headers are answered. */
+  private readonly loopbackOnly: boolean;
   private readonly routeOpts: RouteOptions;
   private readonly limiter: Limiter;
   private readonly predictConcurrency: number;
@@ -114,6 +116,7 @@ export class Gateway extends EventEmitter {
     this.keys = new KeyChecker(opts.apiKey);
     // Beyond loopback a key is always required.
     this.requireKey = opts.requireKey || !isLoopbackHost(this.host);
+    this.loopbackOnly = isLoopbackHost(this.host);
     this.routeOpts = { predictEndpoint: opts.predictEndpoint, transport: opts.transport };
     this.predictConcurrency = Math.max(1, opts.predictConcurrency | 0);
     this.limiter = new Limiter(this.predictConcurrency, opts.queueLimit ?? DEFAULT_QUEUE_LIMIT, opts.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS);
@@ -281,6 +284,7 @@ export class Gateway extends EventEmitter {
   /** Admits a plain request to the fast path when it would pass every check at once. */
   private fastAdmit(head: FastRequestHead, remoteAddress: string | undefined): FastAdmission | null {
     if (this.closing || !this.gate.ready || this.target === null) return null;
+    if (this.loopbackOnly && !isLoopbackHostHeader(head.host)) return null;
     if (this.requireKey && !this.keys.matches(head.authorization)) return null;
     const route = matchRoute(head.url, this.routeOpts);
     if (route.kind !== 'forward') return null;
@@ -313,10 +317,21 @@ export class Gateway extends EventEmitter {
   // ---- request path -------------------------------------------------------------------
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.loopbackOnly && !isLoopbackHostHeader(req.headers.host)) {
+      sendJson(res, 421, null, { error: `This gateway answers requests for 127.0.0.1 or localhost, not '${req.headers.host ?? ''}'.`, hint: `Call it as ${this.url}.` });
+      return;
+    }
     // Requests with an Origin never take the fast path, so CORS lives here alone.
     if (answerPreflight(req, res)) return;
-    const cors = corsHeaders(req.headers.origin);
+    const origin = req.headers.origin;
+    const cors = corsHeaders(origin);
     if (cors) for (const k in cors) res.setHeader(k, cors[k]);
+    else if (origin !== undefined) {
+      // A web page other than Berth's UI: refused before it reaches the model, since a
+      // "simple" cross-site POST would otherwise run it (only reading the answer is blocked).
+      sendJson(res, 403, null, { error: `Browser requests from ${origin} are not accepted.`, hint: "Call the gateway from a server-side client (curl, the OpenAI SDK), or use Berth's Playground." });
+      return;
+    }
     const startedAt = performance.now();
     const r = res as SlotResponse;
     r.berthGateway = this;
@@ -444,6 +459,15 @@ export class Gateway extends EventEmitter {
     socket.on('error', () => socket.destroy());
     this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
+    if (this.loopbackOnly && !isLoopbackHostHeader(req.headers.host)) {
+      this.rejectWs(socket, 421, 'Misdirected Request', { error: `This gateway answers requests for 127.0.0.1 or localhost, not '${req.headers.host ?? ''}'.`, hint: `Connect to ${this.url}.` });
+      return;
+    }
+    // Browsers do not apply CORS to WebSockets: a page other than Berth's UI is refused here.
+    if (req.headers.origin !== undefined && !corsHeaders(req.headers.origin)) {
+      this.rejectWs(socket, 403, 'Forbidden', { error: `WebSocket connections from ${req.headers.origin} are not accepted.`, hint: "Connect from a server-side client, or use Berth's Playground." });
+      return;
+    }
     if (this.requireKey && !this.keys.matches(req.headers.authorization)) {
       this.rejectWs(socket, 401, 'Unauthorized', {
         error: 'This Berth gateway requires an API key.',

@@ -17,6 +17,7 @@ export interface FastRequestHead {
   /** -1 when the request has no body. */
   contentLength: number;
   authorization: string | undefined;
+  host: string;
 }
 
 // The methods the fast path relays; HEAD (no response body whatever the headers say) and
@@ -105,6 +106,7 @@ export function parseFastRequestHead(head: string): FastRequestHead | null {
   if (lineEnd < head.length && !parseFields(head, lineEnd + 2, raw)) return null;
   let contentLength = -1;
   let hosts = 0;
+  let host = '';
   let authorization: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
@@ -113,8 +115,10 @@ export function parseFastRequestHead(head: string): FastRequestHead | null {
     if (len !== 4 && len !== 6 && len !== 7 && len !== 10 && len !== 13 && len !== 14 && len !== 17) continue;
     const lower = name.toLowerCase();
     const value = raw[i + 1];
-    if (lower === 'host') hosts++;
-    else if (lower === 'content-length') {
+    if (lower === 'host') {
+      hosts++;
+      host = value;
+    } else if (lower === 'content-length') {
       if (contentLength !== -1 || !isDigits(value)) return null;
       contentLength = Number(value);
     } else if (lower === 'transfer-encoding' || lower === 'expect' || lower === 'upgrade') return null;
@@ -129,7 +133,7 @@ export function parseFastRequestHead(head: string): FastRequestHead | null {
     }
   }
   if (hosts !== 1) return null;
-  return { method, url, raw, contentLength, authorization };
+  return { method, url, raw, contentLength, authorization, host };
 }
 
 export interface ResponseHead {

@@ -1,5 +1,6 @@
 // CORS: only Berth's own UI origins (berth serve's, the desktop app's berth://app) may call a
 // gateway from a browser; any other page gets no CORS headers and a refused preflight.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../electron/engine/gateway/index.js';
 import { allowUiOrigin, disallowUiOrigin } from '../../../electron/engine/gateway/cors.js';
@@ -50,10 +51,32 @@ describe('gateway CORS', () => {
 
     const evil = await fetch(`${gw.url}/environments/production/predict`, { method: 'POST', body, headers: { ...headers, origin: EVIL } });
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
-    await evil.text();
+    // Refused before the model: a cross-site "simple" POST must not run it either.
+    expect(evil.status).toBe(403);
+    expect(((await evil.json()) as { hint: string }).hint).toMatch(/server-side client/);
 
     const noKey = await fetch(`${gw.url}/environments/production/predict`, { method: 'POST', body, headers: { 'content-type': 'application/json', origin: UI } });
     expect(noKey.status).toBe(401);
     expect(noKey.headers.get('access-control-allow-origin')).toBe(UI);
+  });
+
+  it('answers only loopback Host names on a loopback gateway (no DNS rebinding), over HTTP and WebSocket', async () => {
+    const port = gw.port!;
+    const raw = (host: string, extra = '') =>
+      new Promise<string>((resolve) => {
+        const s = net.connect({ port, host: '127.0.0.1' }, () => s.write(`GET /environments/production/sync/health HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Api-Key k-cors-test\r\n${extra}Connection: close\r\n\r\n`));
+        let out = '';
+        s.on('data', (d) => (out += d.toString('latin1')));
+        s.on('close', () => resolve(out));
+        s.on('error', () => resolve(out));
+      });
+    expect(await raw(`127.0.0.1:${port}`)).toMatch(/^HTTP\/1\.1 200/);
+    expect(await raw(`localhost:${port}`)).toMatch(/^HTTP\/1\.1 200/);
+    const rebound = await raw(`evil.example:${port}`);
+    expect(rebound).toMatch(/^HTTP\/1\.1 421/);
+    expect(rebound).toMatch(/127\.0\.0\.1 or localhost/);
+    const wsUpgrade = 'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+    expect(await raw(`evil.example:${port}`, `Connection: Upgrade\r\n${wsUpgrade}`)).toMatch(/^HTTP\/1\.1 421/);
+    expect(await raw(`127.0.0.1:${port}`, `Origin: ${EVIL}\r\n${wsUpgrade}`)).toMatch(/^HTTP\/1\.1 403/);
   });
 });

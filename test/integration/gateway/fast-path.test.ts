@@ -101,7 +101,7 @@ class RawClient {
 }
 
 const SYNC = '/environments/production/sync';
-const get = (p: string, extra = '') => `GET ${SYNC}${p} HTTP/1.1\r\nHost: gw\r\n${extra}\r\n`;
+const get = (p: string, extra = '') => `GET ${SYNC}${p} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`;
 
 describe('gateway fast path over raw TCP', () => {
   let up: FixtureProcess;
@@ -118,14 +118,14 @@ describe('gateway fast path over raw TCP', () => {
 
   it('answers pipelined requests in order on one connection', async () => {
     const c = new RawClient(gw.port!);
-    await c.write(get('/echo?i=0') + get('/echo?i=1') + `POST ${SYNC}/echo?i=2 HTTP/1.1\r\nHost: gw\r\nContent-Length: 3\r\n\r\nabc` + get('/echo?i=3'));
+    await c.write(get('/echo?i=0') + get('/echo?i=1') + `POST ${SYNC}/echo?i=2 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n\r\nabc` + get('/echo?i=3'));
     for (let i = 0; i < 4; i++) {
       const r = await c.read();
       expect(r.status).toBe(200);
       const j = JSON.parse(r.body);
       expect(j.query.i).toBe(String(i));
       expect(j.body).toBe(i === 2 ? 'abc' : '');
-      expect(j.headers['x-forwarded-host']).toBe('gw');
+      expect(j.headers['x-forwarded-host']).toBe('127.0.0.1');
       expect(r.headers['x-baseten-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       expect(r.headers.connection).toBe('keep-alive');
     }
@@ -138,7 +138,7 @@ describe('gateway fast path over raw TCP', () => {
     const smuggled = `GET ${SYNC}/echo?smuggled=1 HTTP/1.1\r\nHost: x\r\n\r\n`;
     for (const conn of ['content-length', 'keep-alive, Content-Length', 'close, content-length, host']) {
       const c = new RawClient(gw.port!);
-      await c.write(`POST ${SYNC}/echo HTTP/1.1\r\nHost: gw\r\nConnection: ${conn}\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`);
+      await c.write(`POST ${SYNC}/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: ${conn}\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`);
       const r = await c.read();
       expect(r.status, conn).toBe(200);
       const j = JSON.parse(r.body);
@@ -171,7 +171,7 @@ describe('gateway fast path over raw TCP', () => {
     const c = new RawClient(gw.port!);
     const body = 'héllo, berth {"k": [1,2]}';
     const bytes = Buffer.from(body);
-    const headBytes = Buffer.from(`POST ${SYNC}/echo HTTP/1.1\r\nHost: gw\r\nContent-Type: text/plain\r\nContent-Length: ${bytes.length}\r\n\r\n`);
+    const headBytes = Buffer.from(`POST ${SYNC}/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: ${bytes.length}\r\n\r\n`);
     for (let cut = 0; cut <= bytes.length; cut++) {
       await c.write(Buffer.concat([headBytes, bytes.subarray(0, cut)]));
       await new Promise((r) => setTimeout(r, 2));
@@ -191,7 +191,7 @@ describe('gateway fast path over raw TCP', () => {
     expect(s.headers['transfer-encoding']).toBe('chunked');
     expect(s.body).toBe('chunk 0\nchunk 1\nchunk 2\n');
     // A chunked upload is Node's server's to frame: the connection changes hands here.
-    await c.write(`POST ${SYNC}/echo HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n`);
+    await c.write(`POST ${SYNC}/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n`);
     await new Promise((r) => setTimeout(r, 20));
     await c.write('4\r\ndefg\r\n0\r\n\r\n');
     const e = await c.read();
@@ -204,7 +204,7 @@ describe('gateway fast path over raw TCP', () => {
 
   it('hands a connection to Node mid-way (404, HEAD, bad request) with nothing lost', async () => {
     const c = new RawClient(gw.port!);
-    await c.write(get('/echo?n=1') + 'GET /nowhere HTTP/1.1\r\nHost: gw\r\n\r\n' + `HEAD ${SYNC}/echo HTTP/1.1\r\nHost: gw\r\n\r\n` + get('/echo?n=2'));
+    await c.write(get('/echo?n=1') + 'GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' + `HEAD ${SYNC}/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n` + get('/echo?n=2'));
     expect(JSON.parse((await c.read()).body).query.n).toBe('1');
     const nf = await c.read();
     expect(nf.status).toBe(404);

@@ -15,6 +15,7 @@ describe('parseFastRequestHead', () => {
       raw: ['Host', 'a:1', 'Content-Length', '12', 'Authorization', 'Api-Key k', 'X-Other', 'v'],
       contentLength: 12,
       authorization: 'Api-Key k',
+      host: 'a:1',
     });
     expect(parseFastRequestHead(head(['GET / HTTP/1.1', 'host: x']))?.contentLength).toBe(-1);
     expect(parseFastRequestHead(head(['GET / HTTP/1.1', 'Host: x', 'Connection: keep-alive']))).not.toBeNull();
@@ -124,5 +125,13 @@ describe('ChunkedScanner', () => {
     ['a huge size', 'fffffffffffff\r\n'],
   ])('reports %s as a framing error', (_what, text) => {
     expect(new ChunkedScanner().push(Buffer.from(text), null)).toBe(-2);
+  });
+});
+
+describe('isLoopbackHostHeader', () => {
+  it('accepts loopback names with or without a port, and nothing else', async () => {
+    const { isLoopbackHostHeader } = await import('../../../electron/engine/gateway/auth.js');
+    for (const ok of ['127.0.0.1', '127.0.0.1:8701', 'localhost:1', 'LOCALHOST', '[::1]:8701', '[::1]']) expect(isLoopbackHostHeader(ok), ok).toBe(true);
+    for (const bad of [undefined, '', 'evil.example', 'evil.example:8701', '127.0.0.1.evil.example', '10.0.0.1:80', 'localhost.evil:1']) expect(isLoopbackHostHeader(bad), String(bad)).toBe(false);
   });
 });
