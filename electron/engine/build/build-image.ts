@@ -78,7 +78,10 @@ function splitTag(tag: string): { repo: string; tag: string } {
 
 /** Replaces secret values in build output: a command echoing a token must not put it on screen. */
 function redactor(values: string[]): (s: string) => string {
-  const vals = values.map((v) => v.trim()).filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
+  // Output arrives line by line: a multi-line secret (a PEM key, a JSON key file) is masked
+  // line by line too.
+  const pieces = values.flatMap((v) => [v, ...v.split(/\r?\n/)]);
+  const vals = [...new Set(pieces.map((v) => v.trim()).filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
   if (!vals.length) return (s) => s;
   return (s) => {
     for (const v of vals) if (s.includes(v)) s = s.split(v).join('***');

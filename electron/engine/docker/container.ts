@@ -146,6 +146,8 @@ export async function createModelContainer(docker: Docker, plan: RunPlan, opts: 
     throw translateContainerError(err, { hostPort, image: plan.runImage, name });
   }
 
+  // Engine calls that can fail come before the secrets touch the disk.
+  if (plan.hfCacheVolume) await ensureVolume(docker, plan.hfCacheVolume);
   const binds: string[] = [];
   let secrets: Awaited<ReturnType<typeof writeSecretsDir>> | null = null;
   if (plan.secrets.length) {
@@ -159,7 +161,6 @@ export async function createModelContainer(docker: Docker, plan: RunPlan, opts: 
   const env = Object.entries(plan.env).map(([k, v]) => `${k}=${v}`);
   const mounts: Docker.MountConfig = [];
   if (plan.hfCacheVolume) {
-    await ensureVolume(docker, plan.hfCacheVolume);
     mounts.push({ Type: 'volume', Source: plan.hfCacheVolume, Target: HF_CACHE_TARGET, ReadOnly: false });
     if (!('HF_HOME' in plan.env)) env.push(`HF_HOME=${HF_CACHE_TARGET}`);
   }

@@ -105,6 +105,18 @@ describe('buildDerivedImage', () => {
     expect(await dockerCli(['run', '--rm', '--entrypoint', 'cat', build.tag, '/app/seen'])).toBe('second');
   });
 
+  it('masks every line of a multi-line secret (a PEM key) that a build command prints', async () => {
+    const lines = ['-----BEGIN PRIVATE KEY-----', `MIIEv${randomBytes(24).toString('hex')}`, `Qx9Z${randomBytes(24).toString('hex')}`, '-----END PRIVATE KEY-----'];
+    const pem = lines.join('\n') + '\n';
+    const build = buildPlan([{ kind: 'build_command', run: 'cat /secrets/pem' }], { secrets: ['pem'] });
+    const plan = testPlan({ build, runImage: build.tag, trussDir: work });
+    const logs: BuildLogLine[] = [];
+    await buildDerivedImage(docker, plan, { secretValues: { pem }, secretsRoot: join(work, 'secrets-pem'), onLog: (l) => logs.push(l) });
+    const out = JSON.stringify(logs);
+    for (const l of lines) expect(out).not.toContain(l);
+    expect(logs.filter((l) => l.text === '***').length).toBeGreaterThanOrEqual(lines.length);
+  });
+
   it('copies requirement inputs and the truss data dir in, then runs steps that use them', async () => {
     const truss = join(work, 'truss');
     mkdirSync(join(truss, 'data', 'sub'), { recursive: true });
