@@ -2,27 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTrussConfig, PARSE_LIMITS } from '../../../shared/truss/parse.js';
 import { BASE } from './helpers.js';
-import { mutate, rng } from '../../helpers/config-mutations.js';
-
-const RICH = `${BASE}resources:
-  accelerator: H100:2
-  cpu: "4"
-  memory: 16Gi
-secrets:
-  hf_access_token: null
-environment_variables:
-  A: 1
-requirements:
-  - vllm==0.9.2
-runtime:
-  predict_concurrency: 8
-  health_checks:
-    startup_threshold_seconds: 600
-  transport:
-    kind: http
-model_metadata:
-  example_model_input: {"a": [1, 2, {"b": null}]}
-`;
+import { mutate, rng, SEED_CONFIG } from '../../helpers/config-mutations.js';
 
 function check(text: string): void {
   let r: ReturnType<typeof parseTrussConfig> | undefined;
@@ -45,7 +25,7 @@ describe('fuzz: parseTrussConfig never throws', () => {
     const r = rng(20240611);
     let invalid = 0;
     for (let n = 0; n < 1200; n++) {
-      let text = n % 2 ? RICH : BASE;
+      let text = n % 2 ? SEED_CONFIG : BASE;
       const rounds = 1 + Math.floor(r() * 3);
       for (let k = 0; k < rounds; k++) text = mutate(text, r);
       check(text);
