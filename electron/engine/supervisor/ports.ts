@@ -2,6 +2,7 @@
 // wiring (default-env.ts) adapts the docker/gateway/gpu/secrets/store modules to these;
 // unit tests pass small fakes. Keeping them narrow is what lets the lifecycle logic be
 // tested without a GPU or an engine.
+import type { ModelContainer } from '../docker/container.js';
 import type { RunPlan } from '../../../shared/plan.js';
 import type { PullProgress, GatewayMetrics } from '../../../shared/deployment.js';
 import type { ApiConfigIssue, BuildProgress } from '../../../shared/api/types.js';
@@ -20,15 +21,8 @@ export interface PrepareOptions {
   gpuIds: string[] | null;
 }
 
-export interface ContainerRef {
-  id: string;
-  name: string;
-  hostPort: number;
-  secretsDir: string | null;
-  start(): Promise<void>;
-  stop(timeoutS?: number): Promise<void>;
-  remove(): Promise<void>;
-}
+/** A model container as the supervisor drives it: the docker layer's handle. */
+export type ContainerRef = ModelContainer;
 
 export interface ContainerFacts {
   id: string;
