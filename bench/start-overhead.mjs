@@ -13,11 +13,11 @@
 // Also reported, as the floor: the same container created and started straight through
 // the engine API (dockerode createContainer + start; no CLI process), timed the same way.
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { main, summarize, fmtSummary, verdict, writeResults, round } from './lib/common.mjs';
 import { startServe, waitReady } from './lib/berth-serve.mjs';
 import { benchWorkDir, writeTruss, requireFixtureImage, removeBenchContainers, removeWorkDir, docker, FIXTURE_IMAGE, FIXTURE_CMD } from './lib/trusses.mjs';
 import { pollUntil200 } from './lib/side-poller.mjs';
+import { freePort } from './lib/procs.mjs';
 import { watchStarts } from './lib/engine-events.mjs';
 
 const RUNS = Number(process.env.BENCH_START_RUNS ?? 8);
@@ -28,17 +28,6 @@ let work = null;
 let serve = null;
 let tap = null;
 let events = null;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function dockerRun(args) {
   return new Promise((resolve, reject) => {

@@ -2,18 +2,13 @@
 // Plain JSON only: every value must survive structured clone and JSON.stringify.
 import type { DeploymentSummary, DeploymentState, GatewayMetrics, LogLine, ProbeResult, PullProgress, TimelineEvent } from '../deployment.js';
 import type { RunPlan } from '../plan.js';
+import type { ConfigIssue } from '../truss/issues.js';
 
-/** A positioned problem in a config file (same shape as shared/truss ConfigIssue). */
-export interface ApiConfigIssue {
-  file: string;
-  line: number;
-  col: number;
-  severity: 'error' | 'warning';
-  message: string;
-  hint?: string;
+/** A positioned problem in a config file: shared/truss's ConfigIssue, with a path that may also arrive as segments. */
+export type ApiConfigIssue = Omit<ConfigIssue, 'path' | 'code'> & {
   /** Dotted config path, e.g. "docker_server.server_port"; empty for syntax errors. */
   path: string | Array<string | number>;
-}
+};
 
 /** The Docker engine as Berth sees it. */
 export interface EngineStatus {
