@@ -99,6 +99,19 @@ if (needsEngine && !process.env.BERTH_TEST_SKIP_BUILD && fs.existsSync('scripts/
 }
 
 // ---- suites
+// CI keeps only the tail of the output, so the summary repeats which tests failed and why.
+function failuresOf(report) {
+  const out = [];
+  for (const file of report?.testResults ?? []) {
+    for (const a of file.assertionResults ?? []) {
+      if (a.status !== 'failed') continue;
+      const why = String(a.failureMessages?.[0] ?? '').split('\n').find((l) => l.trim()) ?? '';
+      out.push(`${path.relative(process.cwd(), file.name)} > ${a.fullName}\n      ${why.slice(0, 400)}`);
+    }
+  }
+  return out;
+}
+
 function hasTests(dir) {
   if (!fs.existsSync(dir)) return false;
   for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -138,7 +151,7 @@ for (const name of suites) {
   // A non-zero exit with no failed test means a setup error, a failed-to-load file or an
   // unhandled error: still a failure, named as such.
   const error = code !== 0 && failed === 0 ? `vitest exited ${code} (setup or load error: see output above)` : undefined;
-  results.push({ name, passed, failed, skipped, secs, code, empty, error });
+  results.push({ name, passed, failed, skipped, secs, code, empty, error, failures: failuresOf(report) });
 }
 fs.rmSync(outDir, { recursive: true, force: true });
 
@@ -157,5 +170,6 @@ const failed = results.reduce((n, r) => n + r.failed, 0);
 const errored = results.filter((r) => r.error).map((r) => r.name);
 console.log(`  total        ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s`);
 if (errored.length) console.log(`errors in: ${errored.join(', ')}`);
+for (const r of results) for (const f of r.failures ?? []) console.log(`  FAILED ${r.name}: ${f}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || errored.length > 0 ? 1 : 0);

@@ -87,7 +87,8 @@ describe('DockerLogParser', () => {
     expect(out).toEqual(['a', 'bc']);
   });
 
-  it('moves more than 100k lines/s from frames to a subscriber', () => {
+  // Throughput is measured in bench/log-pipeline.mjs; here only that 200k lines all arrive, in order.
+  it('moves 200k lines from frames to a subscriber, none lost', () => {
     const N = 200_000;
     const ts = '2024-05-01T00:00:01.123456789Z ';
     const chunks: Buffer[] = [];
@@ -104,13 +105,9 @@ describe('DockerLogParser', () => {
       last = l.text;
     });
     const p = new DockerLogParser(true, true, (s, t, time) => buf.push(s, t, time));
-    const t0 = performance.now();
     for (const c of chunks) p.push(c);
-    const secs = (performance.now() - t0) / 1000;
     expect(got).toBe(N);
     expect(last).toMatch(/line 199999 /);
-    const rate = N / secs;
-    console.log(`log pipeline: ${Math.round(rate).toLocaleString()} lines/s`);
-    expect(rate).toBeGreaterThan(100_000);
+    expect(buf.lastSeq).toBe(N);
   });
 });

@@ -13,6 +13,13 @@ let dir: string;
 let log: string;
 const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).length : 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await sleep(20);
+  }
+}
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'berth-sampler-'));
@@ -41,12 +48,15 @@ describe('GpuSampler', () => {
     const s = new GpuSampler({ periodMs: 300 });
     const samples: GpuSample[] = [];
     const onSample = (x: GpuSample) => samples.push(x);
+    const t0 = Date.now();
     s.on('sample', onSample);
-    await sleep(1400);
+    // No lower bound on the rate (a loaded machine may be slow): wait for three samples, then
+    // check the upper bound, which load cannot break: queries start at least a period apart.
+    await until(() => samples.length >= 3, 15_000);
     s.off('sample', onSample);
+    const elapsed = Date.now() - t0;
     const n = samples.length;
-    expect(n).toBeGreaterThanOrEqual(2);
-    expect(n).toBeLessThanOrEqual(6);
+    expect(n).toBeLessThanOrEqual(Math.floor(elapsed / 300) + 1);
     expect(samples[0].gpus.map((g) => g.utilizationPct)).toEqual([42, 7]);
     expect(samples[0].gpus[0].uuid).toMatch(/^GPU-/);
     expect(s.latest()).toEqual(samples[n - 1]);
@@ -64,9 +74,8 @@ describe('GpuSampler', () => {
     const failures: string[] = [];
     s.on('failure', (f) => failures.push(f.kind));
     s.on('sample', () => undefined);
-    await sleep(700);
+    await until(() => failures.length >= 1, 15_000);
     await s.stop();
-    expect(failures.length).toBeGreaterThanOrEqual(1);
     expect(failures[0]).toBe('driver');
   });
 

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { RecentStore, RECENT_MAX } from '../../../electron/engine/store/recent.js';
 import { PortMemory, isPortFree } from '../../../electron/engine/store/ports.js';
+import { freePortRange } from '../../helpers/ports.js';
 
 let dir: string;
 const servers: Server[] = [];
@@ -27,11 +28,7 @@ function occupy(port: number): Promise<void> {
   });
 }
 
-/** A random range high enough to avoid other engineers' fixed ports. */
-function range(): { start: number; end: number } {
-  const start = 40000 + Math.floor(Math.random() * 20000);
-  return { start, end: start + 9 };
-}
+const range = () => freePortRange(10);
 
 describe('RecentStore', () => {
   it('keeps newest first, deduplicates by absolute path, and caps at 10', async () => {
@@ -52,7 +49,7 @@ describe('RecentStore', () => {
 
 describe('PortMemory', () => {
   it('gives each deployment a stable port across restarts (new instances)', async () => {
-    const rg = range();
+    const rg = await range();
     const file = join(dir, 'ports.json');
     const a = await new PortMemory({ file, range: rg }).portFor('alpha');
     const b = await new PortMemory({ file, range: rg }).portFor('beta');
@@ -62,7 +59,7 @@ describe('PortMemory', () => {
   });
 
   it('moves a deployment off its port when something else holds it, and remembers the new one', async () => {
-    const rg = range();
+    const rg = await range();
     const pm = new PortMemory({ file: join(dir, 'ports.json'), range: rg });
     const first = await pm.portFor('alpha');
     await occupy(first);
@@ -73,7 +70,7 @@ describe('PortMemory', () => {
   });
 
   it('never hands out a port another deployment remembers, honours a free preferred port', async () => {
-    const rg = range();
+    const rg = await range();
     const pm = new PortMemory({ file: join(dir, 'ports.json'), range: rg });
     await pm.remember('alpha', rg.start);
     expect(await pm.portFor('beta', { preferred: rg.start })).not.toBe(rg.start);
@@ -83,7 +80,7 @@ describe('PortMemory', () => {
   });
 
   it('says PORT_IN_USE with a hint when the whole range is taken', async () => {
-    const start = 40000 + Math.floor(Math.random() * 20000);
+    const { start } = await freePortRange(2);
     await occupy(start);
     await occupy(start + 1);
     const pm = new PortMemory({ file: join(dir, 'ports.json'), range: { start, end: start + 1 } });

@@ -31,18 +31,20 @@ function waitFor(d: Deployment, name: DeploymentStateName, ms = 5000): Promise<n
 }
 
 describe('Deployment lifecycle (fake container, real HTTP probes)', () => {
-  it('slow startup reaches ready within 250 ms of the first 200, gate opens', async () => {
+  // "Ready at the first 200" is checked by counting probes, not by a clock: a loaded CI
+  // machine may delay the transition, but never add a probe between the 200 and ready.
+  it('slow startup turns ready on the first 200 startup probe, gate opens', async () => {
     const env = new FakeEnv(testPlan(), { ready: (ms) => (ms > 400 ? 200 : 503), live: () => 200 });
     const d = make(env);
     await d.start();
-    const readyAt = await waitFor(d, 'ready');
+    await waitFor(d, 'ready');
     expect(env.firstOkAt).toBeGreaterThan(0);
-    expect(readyAt - env.firstOkAt).toBeLessThan(250);
     expect(d.timeline().map((e) => e.state)).toEqual(['idle', 'pulling', 'starting', 'waiting_for_startup', 'ready']);
     expect(env.gates.at(-1)).toMatchObject({ ready: true, state: 'ready' });
     expect(env.upstreams.at(-1)).toEqual({ host: '127.0.0.1', port: env.port });
     const startup = d.probeHistory().filter((p) => p.kind === 'startup');
     expect(startup.at(-1)!.ok).toBe(true);
+    expect(startup.filter((p) => p.ok)).toHaveLength(1);
     expect(startup.some((p) => p.status === 503)).toBe(true);
   });
 
@@ -149,7 +151,7 @@ describe('Deployment lifecycle (fake container, real HTTP probes)', () => {
     await waitFor(d, 'ready');
     env.failStarts = 2;
     await env.crash(143);
-    await waitFor(d, 'crash_loop', 1000);
+    await waitFor(d, 'crash_loop');
     expect(d.state.reason).toMatch(/restart failed \(Docker could not run berth-dep-1: the engine is shutting down\)/);
     await waitFor(d, 'ready', 10_000);
     expect(env.starts).toBe(4);
@@ -163,11 +165,11 @@ describe('Deployment lifecycle (fake container, real HTTP probes)', () => {
     await d.start();
     await waitFor(d, 'ready');
     await env.crash(3);
-    await waitFor(d, 'restarting', 1000);
+    await waitFor(d, 'restarting');
     await waitFor(d, 'ready');
     expect(d.timeline().some((e) => e.state === 'restarting' && /exited with code 3; last output: loading weights \| RuntimeError: boom/.test(e.reason))).toBe(true);
     await env.crash(137);
-    await waitFor(d, 'crash_loop', 1000);
+    await waitFor(d, 'crash_loop');
     const s = d.state;
     expect(s.reason).toMatch(/code 137.*next restart in 0.1 s/);
     expect(s.nextRestartAt! - Date.now()).toBeLessThanOrEqual(100);
