@@ -3,6 +3,7 @@
 // (gateway, registry, `docker run -p 127.0.0.1:PORT:...`) are fine in practice.
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
+import { isPortFree } from '../../electron/engine/store/ports.js';
 
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -54,17 +55,8 @@ export async function freePortRange(size: number): Promise<{ start: number; end:
   for (let attempt = 0; attempt < 50; attempt++) {
     const start = floor + Math.floor(Math.random() * (top - floor));
     const ports = Array.from({ length: size }, (_, i) => start + i);
-    const free = await Promise.all(ports.map((p) => canListen(p)));
+    const free = await Promise.all(ports.map((p) => isPortFree(p)));
     if (free.every(Boolean)) return { start, end: start + size - 1 };
   }
   throw new Error(`no run of ${size} free ports found between ${floor} and ${top + size}`);
-}
-
-function canListen(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, host, () => srv.close(() => resolve(true)));
-  });
 }

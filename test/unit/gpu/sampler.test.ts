@@ -1,6 +1,6 @@
 // The sampler runs the nvidia-smi test double (no GPU exists here) and must query only while
 // someone listens, once per period, and stop cleanly.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +13,6 @@ let dir: string;
 let log: string;
 const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).length : 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(20);
-  }
-}
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'berth-sampler-'));
@@ -52,7 +45,7 @@ describe('GpuSampler', () => {
     s.on('sample', onSample);
     // No lower bound on the rate (a loaded machine may be slow): wait for three samples, then
     // check the upper bound, which load cannot break: queries start at least a period apart.
-    await until(() => samples.length >= 3, 15_000);
+    await vi.waitUntil(() => samples.length >= 3, { timeout: 15_000, interval: 20 });
     s.off('sample', onSample);
     const elapsed = Date.now() - t0;
     const n = samples.length;
@@ -74,7 +67,7 @@ describe('GpuSampler', () => {
     const failures: string[] = [];
     s.on('failure', (f) => failures.push(f.kind));
     s.on('sample', () => undefined);
-    await until(() => failures.length >= 1, 15_000);
+    await vi.waitUntil(() => failures.length >= 1, { timeout: 15_000, interval: 20 });
     await s.stop();
     expect(failures[0]).toBe('driver');
   });
