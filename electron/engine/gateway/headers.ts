@@ -3,38 +3,26 @@
 // request id travels both ways. Works on Node's flat rawHeaders arrays so no header
 // object is built on the hot path.
 
+// Hop-by-hop headers (RFC 9110 7.6.1, plus the legacy proxy ones): never relayed either way;
+// Node's server re-frames the response itself.
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
+
 // Request headers the relay drops or sets itself. transfer-encoding and expect are the
 // upstream client's business (it frames a streamed upload itself; Node's server already
 // answered 100-continue to the client).
-const REQUEST_DROP = new Set([
-  'transfer-encoding',
-  'expect',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'upgrade',
-  'host',
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-]);
+const REQUEST_DROP = new Set([...HOP_BY_HOP, 'expect', 'host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
 
-// Response headers Node's server must re-frame itself.
-const RESPONSE_DROP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+const RESPONSE_DROP = new Set(HOP_BY_HOP);
 
 export const REQUEST_ID = 'x-baseten-request-id';
 
