@@ -4,6 +4,7 @@ export type DeploymentStateName =
   | 'idle'
   | 'pulling'
   | 'building'
+  | 'fetching_weights'
   | 'starting'
   | 'waiting_for_startup'
   | 'ready'

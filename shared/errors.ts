@@ -17,6 +17,11 @@ export type BerthErrorCode =
   | 'NOT_FOUND'
   | 'BAD_REQUEST'
   | 'CONTAINER_FAILED'
+  | 'WEIGHTS_GATED'
+  | 'WEIGHTS_NOT_FOUND'
+  | 'WEIGHTS_UNREACHABLE'
+  | 'WEIGHTS_DISK_FULL'
+  | 'WEIGHTS_FAILED'
   | 'INTERNAL';
 
 export interface BerthErrorShape {

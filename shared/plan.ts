@@ -1,6 +1,7 @@
 // The run plan: everything needed to run one truss locally, computed by a pure function
 // (shared/truss/plan.ts) from config + truss dir facts + machine facts + settings.
 // The engine turns it into a container; the UI shows it; `berth plan` prints it.
+import type { WeightsEntry } from './truss/weights.js';
 
 export interface ProbeSettings {
   readinessPath: string;
@@ -81,7 +82,14 @@ export interface RunPlan {
   shmSizeBytes: number;
   nanoCpus: number | null;
   memoryBytes: number | null;
-  hfCacheVolume: string | null;
+  /** The host's Hugging Face hub cache, mounted read-write as the container's own (HF_HOME/hub). */
+  hfCache: { source: string; target: string } | null;
+  /** model_cache / weights entries fetched before the container starts (empty: no weights stage). */
+  weights: WeightsEntry[];
+  /** Host folder with this deployment's weights views (one per entry with a target), or null. */
+  weightsView: string | null;
+  /** Host path of Berth's truss-transfer-cli, mounted at /usr/local/bin/truss-transfer-cli in every container. */
+  transferCli: string | null;
   labels: Record<string, string>;
   probes: ProbeSettings;
   gateway: GatewayRoutes;

@@ -1,7 +1,7 @@
 // Tray tooltip text from deployment summaries.
 import type { DeploymentSummary } from '../../shared/deployment.js';
 
-const BUSY = new Set(['pulling', 'building', 'starting', 'waiting_for_startup', 'restarting', 'stopping']);
+const BUSY = new Set(['pulling', 'building', 'fetching_weights', 'starting', 'waiting_for_startup', 'restarting', 'stopping']);
 const BAD = new Set(['failed', 'crash_loop', 'not_ready']);
 
 export function trayStatus(summaries: DeploymentSummary[]): string {

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   run: { summary: 'run a truss in the terminal: pull, build, start, probe, serve, stream logs', load: () => import('./commands/run.js') },
   serve: { summary: 'serve the Berth UI and API over HTTP/WebSocket', load: () => import('./commands/serve.js') },
   secrets: { summary: 'set, list, delete and import secrets', load: () => import('./commands/secrets.js') },
+  weights: { summary: 'list or remove model weights in the Hugging Face cache', load: () => import('./commands/weights.js') },
 };
 
 function usage(): string {

@@ -18,6 +18,7 @@ import type {
   SaveConfigResult,
   SecretEntry,
   SecretImportResult,
+  WeightsInventory,
   ValidateResult,
 } from './types.js';
 
@@ -42,7 +43,7 @@ export const settingsPatchSchema = z
     probePeriodMs: z.number().int().min(1000).max(600_000),
     keepRunningOnQuit: z.boolean(),
     shmSize: z.string().trim().regex(/^\d+(\.\d+)?\s*([kmgt]i?b?|b)?$/i, 'a size like "8g", "512m" or "16GiB"'),
-    hfCacheVolume: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a Docker volume name').nullable(),
+    shareHfCache: z.boolean(),
     gatewayExpose: z.boolean(),
     gatewayRequireKeyOnLoopback: z.boolean(),
     allowGpuSharing: z.boolean(),
@@ -85,6 +86,10 @@ export const commands = {
   'examples.list': command<ExampleInfo[]>()(empty),
   'recent.list': command<RecentEntry[]>()(empty),
 
+  /** The host's Hugging Face cache: repos, sizes, revisions, and which configs use them. */
+  'weights.list': command<WeightsInventory>()(empty),
+  /** Removes a repo from the cache (and the views of stopped deployments). */
+  'weights.remove': command<Ok>()(z.object({ repoId: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'a repo id such as org/name') }).strict()),
   'secrets.list': command<SecretEntry[]>()(empty),
   'secrets.set': command<Ok>()(z.object({ name: secretName, value: z.string().min(1, 'secret value is empty').max(1_000_000) }).strict()),
   'secrets.delete': command<Ok>()(z.object({ name: secretName }).strict()),

@@ -18,6 +18,8 @@ const NAMES: Record<CommandName, true> = {
   'logs.tail': true,
   'logs.since': true,
   'probes.history': true,
+  'weights.list': true,
+  'weights.remove': true,
   'examples.list': true,
   'recent.list': true,
   'secrets.list': true,

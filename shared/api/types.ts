@@ -50,7 +50,25 @@ export interface BuildProgress {
   line?: string;
 }
 
-export type DeploymentProgress = { kind: 'pull'; pull: PullProgress } | { kind: 'build'; build: BuildProgress };
+/** The weights stage: one row per file being (or to be) transferred, plus totals. */
+export interface WeightsProgress {
+  /** Bytes of file content the stage still had to fetch when it started (cached files excluded). */
+  totalBytes: number;
+  doneBytes: number;
+  /** Bytes/s over the last few seconds. */
+  rate: number;
+  /** Seconds left at the current rate; null when unknown. */
+  etaS: number | null;
+  filesTotal: number;
+  filesDone: number;
+  /** Files already in the cache (nothing transferred). */
+  filesCached: number;
+  /** The files in flight (at most a handful). */
+  active: Array<{ repo: string; path: string; size: number; done: number }>;
+  message: string;
+}
+
+export type DeploymentProgress = { kind: 'pull'; pull: PullProgress } | { kind: 'build'; build: BuildProgress } | { kind: 'weights'; weights: WeightsProgress };
 
 /** Everything the deployment page shows. */
 export interface DeploymentDetail {
@@ -118,8 +136,8 @@ export interface BerthSettings {
   keepRunningOnQuit: boolean;
   /** Container --shm-size, e.g. "8g". */
   shmSize: string;
-  /** Docker volume mounted as the Hugging Face cache (null: none). */
-  hfCacheVolume: string | null;
+  /** Mount the host's Hugging Face cache as each container's own. */
+  shareHfCache: boolean;
   /** Gateways listen on all interfaces (LAN) instead of 127.0.0.1; then a key is required. */
   gatewayExpose: boolean;
   /** Require the gateway API key even on loopback. */
@@ -154,3 +172,21 @@ export interface Ok {
 }
 
 export type { DeploymentState, DeploymentSummary };
+
+/** One repo in the host's Hugging Face cache (Weights screen, `berth weights list`). */
+export interface CachedWeightsRepo {
+  repoId: string;
+  path: string;
+  sizeBytes: number;
+  files: number;
+  revisions: Array<{ commit: string; refs: string[]; files: number; sizeBytes: number }>;
+  lastModified: number;
+  /** Configs Berth knows (open or recent) whose model_cache / weights name this repo. */
+  usedBy: Array<{ configPath: string; modelName: string }>;
+}
+
+export interface WeightsInventory {
+  cacheDir: string;
+  repos: CachedWeightsRepo[];
+  warnings: string[];
+}

@@ -1,7 +1,5 @@
 // Container paths Berth's plan, docker run line and engine must agree on.
 
-/** Where the shared Hugging Face cache volume is mounted (HF_HOME's default for root). */
-export const HF_CACHE_TARGET = '/root/.cache/huggingface';
 /** Where build steps find copied inputs (requirements files) inside the build container. */
 export const BUILD_INPUT_DIR = '/tmp/berth-build';
 /** Platform default for every health-check threshold, in seconds. */

@@ -2,7 +2,7 @@
 // `berth plan`. Secret values never appear: the secrets dir is a placeholder the user fills.
 import type { RunPlan } from '../plan.js';
 import { shq } from './shell-quote.js';
-import { HF_CACHE_TARGET } from './constants.js';
+import { CONTAINER_TRANSFER_CLI, CONTAINER_WEIGHTS_MANIFEST, MANIFEST_FILE, weightsViewPath } from './weights.js';
 
 export interface DockerRunOptions {
   /** Host port to publish on 127.0.0.1; defaults to the server port. */
@@ -23,7 +23,13 @@ export function dockerRunCommand(plan: RunPlan, opts: DockerRunOptions = {}): st
     parts.push(`-v ${dir}:/secrets:ro`);
   }
   if (plan.dataMount) parts.push(`-v ${shq(`${plan.dataMount.source}:${plan.dataMount.target}:ro`)}`);
-  if (plan.hfCacheVolume) parts.push(`-v ${shq(`${plan.hfCacheVolume}:${HF_CACHE_TARGET}`)}`);
+  if (plan.hfCache) parts.push(`-v ${shq(`${plan.hfCache.source}:${plan.hfCache.target}`)}`);
+  // Weights views are hardlinks into the cache: read-only so a server cannot alter the cache's bytes.
+  if (plan.weightsView) {
+    for (const w of plan.weights) if (w.target) parts.push(`-v ${shq(`${weightsViewPath(plan.weightsView, w)}:${w.target}:ro`)}`);
+    parts.push(`-v ${shq(`${plan.weightsView}/${MANIFEST_FILE}:${CONTAINER_WEIGHTS_MANIFEST}:ro`)}`);
+  }
+  if (plan.transferCli) parts.push(`-v ${shq(`${plan.transferCli}:${CONTAINER_TRANSFER_CLI}:ro`)}`);
   parts.push(`--shm-size ${shmText(plan.shmSizeBytes)}`);
   if (plan.user) parts.push(`--user ${shq(plan.user)}`);
   if (plan.nanoCpus) parts.push(`--cpus ${trimNum(plan.nanoCpus / 1e9)}`);

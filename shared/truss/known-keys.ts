@@ -49,7 +49,7 @@ export const KNOWN_KEYS: KeyTree = {
       volume_folder: LEAF, use_volume: LEAF, kind: LEAF, runtime_secret_name: LEAF,
     },
   },
-  weights: { list: { source: LEAF, mount_location: LEAF, auth_secret_name: LEAF, allow_patterns: LEAF, ignore_patterns: LEAF } },
+  weights: { list: { source: LEAF, mount_location: LEAF, auth_secret_name: LEAF, auth: FREE, allow_patterns: LEAF, ignore_patterns: LEAF } },
   model_metadata: FREE,
 };
 

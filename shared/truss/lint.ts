@@ -80,12 +80,6 @@ export function lintConfig(data: unknown, file: string, loc: Locator): ConfigIss
     }
   }
 
-  const weights = data.weights;
-  if (Array.isArray(weights) && weights.length > 0) {
-    const mounts = weights.filter(isObj).map((w) => w.mount_location).filter((m): m is string => typeof m === 'string');
-    warn(['weights'], `weights are not fetched locally: Berth does not download weight sources, so ${mounts.length ? mounts.join(', ') : 'the mount locations'} will be empty unless the image or start_command provides them`, 'download the weights in start_command (e.g. huggingface-cli download ... --local-dir <mount_location>)');
-  }
-
   const rf = data.requirements_file;
   if (typeof rf === 'string' && rf.trim() && !/(\.txt|(^|\/)pyproject\.toml|(^|\/)uv\.lock)$/.test(rf.trim())) {
     warn(['requirements_file'], `requirements_file '${rf}' is treated as a pip requirements file`, 'Berth understands requirements*.txt, pyproject.toml and uv.lock', 'value');

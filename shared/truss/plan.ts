@@ -11,7 +11,8 @@ import { hashOf, sha256Hex } from './hash.js';
 import { shq } from './shell-quote.js';
 import { defaultBaseImage, isMovingTag } from './image-ref.js';
 import { formatBytes } from './units.js';
-import { BUILD_INPUT_DIR, HF_CACHE_TARGET, PLATFORM_HEALTH_DEFAULT_S } from './constants.js';
+import { BUILD_INPUT_DIR, PLATFORM_HEALTH_DEFAULT_S } from './constants.js';
+import { CONTAINER_HF_HOME, CONTAINER_HF_HUB_CACHE, TRANSFER_CLI_FILE, weightsEntries } from './weights.js';
 
 export { dockerRunCommand } from './docker-run.js';
 
@@ -22,8 +23,13 @@ export interface PlanSettings {
   shmSizeBytes: number;
   /** Apply resources.cpu/memory as container limits (off: the platform defaults, 1 CPU/2Gi, would starve a local model). */
   applyResourceLimits: boolean;
-  /** Named volume shared by deployments for the Hugging Face cache; null disables it. */
-  hfCacheVolume: string | null;
+  /**
+   * The host's Hugging Face hub cache (HF_HUB_CACHE etc., resolved by the engine), mounted as
+   * the container's own cache so servers that fetch by repo id share it; null: not shared.
+   */
+  hfHubCache: string | null;
+  /** Host folder under which each deployment's weights views (hardlinks into the cache) live. */
+  weightsViewsRoot: string | null;
   /** Probe period after startup (platform: 10 s). */
   probePeriodMs: number;
   /** Poll period during startup, so Ready shows within a few hundred ms. */
@@ -34,12 +40,13 @@ export const defaultPlanSettings: PlanSettings = {
   cpuOnly: false,
   shmSizeBytes: 8 * 2 ** 30,
   applyResourceLimits: false,
-  hfCacheVolume: 'berth-hf-cache',
+  hfHubCache: null,
+  weightsViewsRoot: null,
   probePeriodMs: 10_000,
   startupPollMs: 100,
 };
 
-export { HF_CACHE_TARGET, BUILD_INPUT_DIR, PLATFORM_HEALTH_DEFAULT_S };
+export { BUILD_INPUT_DIR, PLATFORM_HEALTH_DEFAULT_S };
 
 export interface TrussFacts {
   hasDataDir: boolean;
@@ -188,6 +195,22 @@ export function buildRunPlan(input: PlanInput): PlanResult {
 
   const dataMount = trussFacts.hasDataDir && !build ? { source: joinPath(trussDir, 'data'), target: '/app/data' as const } : null;
 
+  // Weights: fetched by the engine between the image and the container (weights stage).
+  const { entries: weights, problems } = weightsEntries(config);
+  for (const p of problems) report('error', p.path, p.message, p.hint, 'CONFIG_INVALID');
+  const hfCache = settings.hfHubCache ? { source: settings.hfHubCache, target: CONTAINER_HF_HUB_CACHE } : null;
+  if (hfCache) {
+    // The container's Hugging Face client looks where the host's files are: HF_HOME/hub.
+    if (!('HF_HOME' in env)) env.HF_HOME = CONTAINER_HF_HOME;
+    if (!('HF_HUB_CACHE' in env)) env.HF_HUB_CACHE = CONTAINER_HF_HUB_CACHE;
+  }
+  if (weights.some((w) => w.target === null) && !hfCache) {
+    report('warning', 'model_cache', 'model_cache entries with use_volume: false live in the Hugging Face cache, which this Berth does not share with containers', 'turn on "Share the Hugging Face cache" in Settings, or use use_volume: true');
+  }
+  const weightsView = weights.length && settings.weightsViewsRoot ? joinPath(settings.weightsViewsRoot, deploymentId) : null;
+  // Every container gets truss-transfer-cli: real configs call it before their server.
+  const transferCli = settings.weightsViewsRoot ? joinPath(settings.weightsViewsRoot, TRANSFER_CLI_FILE) : null;
+
   // GPU
   const acc = config.resources?.accelerator ?? null;
   let gpu: GpuRequest | null = null;
@@ -271,7 +294,8 @@ export function buildRunPlan(input: PlanInput): PlanResult {
     shm: settings.shmSizeBytes,
     nanoCpus,
     memoryBytes,
-    hfCacheVolume: settings.hfCacheVolume,
+    hfCache: hfCache?.target ?? null,
+    weights: weights.map((w) => [w.repoId, w.revision, w.allowPatterns, w.ignorePatterns, w.target]),
   }).slice(0, 16);
 
   if (issues.some((i) => i.severity === 'error')) return { plan: null, issues };
@@ -303,7 +327,10 @@ export function buildRunPlan(input: PlanInput): PlanResult {
     shmSizeBytes: settings.shmSizeBytes,
     nanoCpus,
     memoryBytes,
-    hfCacheVolume: settings.hfCacheVolume,
+    hfCache,
+    weights,
+    weightsView,
+    transferCli,
     labels,
     probes,
     gateway,

@@ -323,6 +323,23 @@ const modelCacheItem = mapping('model_cache item', {
   runtime_secret_name: str('model_cache[].runtime_secret_name', 'hf_access_token').optional(),
 });
 
+export const WEIGHTS_AUTH_METHODS = ['CUSTOM_SECRET', 'AWS_OIDC', 'GCP_OIDC'] as const;
+// `auth` is the newer spelling of a weights source's credentials; the OIDC methods carry
+// their own role/provider fields, kept as written.
+const weightsAuth = mapping('weights[].auth', {
+  auth_method: str('weights[].auth.auth_method', 'CUSTOM_SECRET').transform((m, ctx) =>
+    (WEIGHTS_AUTH_METHODS as readonly string[]).includes(m)
+      ? (m as (typeof WEIGHTS_AUTH_METHODS)[number])
+      : fail(ctx, `weights auth_method '${m}' is not one of ${WEIGHTS_AUTH_METHODS.join(', ')}`, 'write auth_method: CUSTOM_SECRET with auth_secret_name for a Hugging Face token'),
+  ),
+  auth_secret_name: str('weights[].auth.auth_secret_name', 'hf_access_token').optional(),
+}).superRefine((a, ctx) => {
+  const o = a as { auth_method?: string; auth_secret_name?: string };
+  if (o.auth_method === 'CUSTOM_SECRET' && !o.auth_secret_name?.trim()) {
+    fail(ctx, 'weights auth_method CUSTOM_SECRET needs auth_secret_name', 'add auth_secret_name: hf_access_token (and set it: `berth secrets set hf_access_token`)', ['auth_secret_name']);
+  }
+});
+
 const WEIGHT_SOURCE = /^(hf|s3|gs|r2|azure|https?):\/\/\S+$/;
 const weightsItem = mapping('weights item', {
   source: nonEmptyStr('weights[].source', 'hf://org/model@main').transform((s, ctx) =>
@@ -332,8 +349,14 @@ const weightsItem = mapping('weights item', {
     p.startsWith('/') ? p : fail(ctx, `weights mount_location '${p}' must be an absolute path`, `write e.g. /${p}`),
   ),
   auth_secret_name: str('weights[].auth_secret_name', 'hf_access_token').optional(),
+  auth: weightsAuth.optional(),
   allow_patterns: strList('weights[].allow_patterns', '"*.safetensors"').optional(),
   ignore_patterns: strList('weights[].ignore_patterns', '"*.pt"').optional(),
+}).superRefine((w, ctx) => {
+  const o = w as { auth_secret_name?: string; auth?: unknown };
+  if (o.auth_secret_name !== undefined && o.auth !== undefined) {
+    fail(ctx, 'weights auth_secret_name and auth cannot both be set', 'keep one: auth_secret_name: hf_access_token, or auth: {auth_method: CUSTOM_SECRET, auth_secret_name: hf_access_token}', ['auth']);
+  }
 });
 
 const list = <T extends z.ZodType>(what: string, item: T, example: string) =>

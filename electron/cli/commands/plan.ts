@@ -83,7 +83,7 @@ export function describePlan(plan: RunPlan): string {
   kv('env', Object.keys(plan.env).length ? Object.keys(plan.env).join(', ') : 'none');
   kv('secrets', plan.secrets.length ? plan.secrets.map((s) => `/secrets/${s}`).join(', ') : 'none');
   if (plan.dataMount) kv('data', `${plan.dataMount.source} -> ${plan.dataMount.target} (read-only)`);
-  if (plan.hfCacheVolume) kv('hf cache', `volume ${plan.hfCacheVolume}`);
+  if (plan.hfCache) kv('hf cache', `${plan.hfCache.source} -> ${plan.hfCache.target} (the host's Hugging Face cache)`);
   const p = plan.probes;
   kv('probes', `ready ${p.readinessPath}, live ${p.livenessPath}, every ${p.periodMs / 1000} s; startup ${p.startupThresholdS} s, stop traffic ${p.stopTrafficThresholdS} s, restart ${p.restartThresholdS} s`);
   kv('concurrency', String(plan.predictConcurrency));
@@ -91,6 +91,40 @@ export function describePlan(plan: RunPlan): string {
   kv('routes', plan.gateway.routes[0]);
   for (const r of plan.gateway.routes.slice(1)) lines.push(`  ${''.padEnd(14)} ${r}`);
   kv('plan hash', plan.planHash);
+  return lines.join('\n');
+}
+
+type WeightsRows = Awaited<ReturnType<typeof import('../../engine/weights/stage.js').describePlanWeights>>;
+
+async function resolveWeights(plan: RunPlan): Promise<WeightsRows> {
+  const { describePlanWeights } = await import('../../engine/weights/stage.js');
+  const { SecretStore } = await import('../../engine/secrets/store.js');
+  return describePlanWeights(plan, { secrets: new SecretStore() }, AbortSignal.timeout(30_000));
+}
+
+function weightsJson(r: WeightsRows[number]) {
+  const e = r.entry;
+  const base = { key: e.key, index: e.index, repoId: e.repoId, revision: e.revision, target: e.target, allowPatterns: e.allowPatterns, ignorePatterns: e.ignorePatterns };
+  if (!r.resolved) return { ...base, error: r.error };
+  const x = r.resolved;
+  return { ...base, commit: x.commit, files: x.files.length, totalBytes: x.totalBytes, missingFiles: x.missingFiles, missingBytes: x.missingBytes, cached: x.missingFiles === 0, offline: x.offline };
+}
+
+function describeWeights(rows: WeightsRows, c: ReturnType<typeof colors>): string {
+  const lines = ['', c.bold('weights (fetched before the container starts):')];
+  for (const r of rows) {
+    const e = r.entry;
+    const where = e.target ? `-> ${e.target}${e.key === 'weights' ? ' (read-only)' : ''}` : '-> Hugging Face cache only (use_volume: false)';
+    if (!r.resolved) {
+      lines.push(`  ${e.key}[${e.index}] ${e.repoId}@${e.revision} ${where}`, `      ${c.red(r.error!.message)}${r.error!.hint ? `
+      hint: ${r.error!.hint}` : ''}`);
+      continue;
+    }
+    const x = r.resolved;
+    const rev = e.revision === x.commit ? x.commit : `${e.revision} -> ${x.commit}`;
+    const state = x.missingFiles === 0 ? c.green('cached') : `${x.missingFiles} files to download (${formatBytes(x.missingBytes)})`;
+    lines.push(`  ${e.key}[${e.index}] ${e.repoId}@${rev} ${where}`, `      ${x.files.length} files, ${formatBytes(x.totalBytes)}, ${state}${x.offline ? c.dim(' (Hub unreachable: from the cache)') : ''}`);
+  }
   return lines.join('\n');
 }
 
@@ -139,8 +173,10 @@ export async function run(argv: string[]): Promise<number> {
     positions: loaded.positions,
   });
   const all = [...loaded.issues, ...issues].sort((a, b) => a.line - b.line || a.col - b.col);
+  // Weights are resolved against the Hub (or the cache offline): nothing is downloaded here.
+  const weights = plan && plan.weights.length ? await resolveWeights(plan) : [];
   if (values.json) {
-    console.log(JSON.stringify({ plan, issues: all, dockerRun: plan ? dockerRunCommand(plan) : null, machine: { gpus: machine.facts.gpus.length, note: machine.note } }, null, 2));
+    console.log(JSON.stringify({ plan, weights: weights.map(weightsJson), issues: all, dockerRun: plan ? dockerRunCommand(plan) : null, machine: { gpus: machine.facts.gpus.length, note: machine.note } }, null, 2));
     return plan ? 0 : 1;
   }
   if (machine.note) console.log(c.dim(`note: ${machine.note}`));
@@ -149,6 +185,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   console.log(describePlan(plan));
+  if (weights.length) console.log(describeWeights(weights, c));
   if (all.length) {
     console.log('');
     for (const i of all) console.log(formatIssueLine(i, c));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BerthError, toErrorShape } from '../../../shared/errors.js';
 import type { DeploymentState, LogLine, PullProgress } from '../../../shared/deployment.js';
-import type { DeploymentProgress } from '../../../shared/api/types.js';
+import type { DeploymentProgress, WeightsProgress } from '../../../shared/api/types.js';
 import type { RunPlan } from '../../../shared/plan.js';
 import { formatBytes } from '../../../shared/truss/units.js';
 import { EngineConnection } from '../../engine/docker/connection.js';
@@ -86,6 +86,19 @@ function pullLine(p: PullProgress): string {
   const bytes = p.bytesTotal > 0 ? ` ${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}` : '';
   const layers = p.layers.length ? `, ${p.layers.filter((l) => /complete|exists/i.test(l.status)).length}/${p.layers.length} layers` : '';
   return `pulling ${p.image} ${bar(p.fraction)}${bytes}${layers}`;
+}
+
+function weightsLine(w: WeightsProgress): string {
+  const f = w.totalBytes > 0 ? w.doneBytes / w.totalBytes : 1;
+  const eta = w.etaS !== null && w.doneBytes < w.totalBytes ? `, ${formatDuration(w.etaS)} left` : '';
+  const rate = w.rate > 0 ? ` at ${formatBytes(w.rate)}/s` : '';
+  return `weights ${bar(f)} ${formatBytes(w.doneBytes)} / ${formatBytes(w.totalBytes)}${rate}${eta} (${w.filesDone}/${w.filesTotal} files)`;
+}
+
+function formatDuration(s: number): string {
+  if (s < 60) return `${Math.ceil(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
 
 function time(): string {
@@ -235,7 +248,8 @@ async function runTruss(path: string, o: { cpuOnly: boolean; repull: boolean; ga
     const startedAt = Date.now();
     d.on('progress', (p: DeploymentProgress) => {
       if (p.kind === 'pull') out.status(pullLine(p.pull), p.pull.fraction >= 1);
-      else out.status(`building ${bar(p.build.steps ? p.build.step / p.build.steps : 0)} ${p.build.message}`);
+      else if (p.kind === 'build') out.status(`building ${bar(p.build.steps ? p.build.step / p.build.steps : 0)} ${p.build.message}`);
+      else out.status(weightsLine(p.weights), p.weights.doneBytes >= p.weights.totalBytes);
     });
     d.on('state', (s: DeploymentState) => {
       if (stopping && s.name !== 'stopped') return;

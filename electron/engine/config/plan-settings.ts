@@ -1,10 +1,11 @@
 // Maps Berth's stored settings (electron/engine/store/settings.ts) onto PlanSettings.
 import { defaultPlanSettings, type PlanSettings } from '../../../shared/truss/plan.js';
+import { hubCacheDir, weightsViewsRoot } from '../weights/cache-paths.js';
 
 export interface StoredPlanSettings {
   probePeriodMs?: number;
   shmSize?: string;
-  hfCacheVolume?: string | null;
+  shareHfCache?: boolean;
   applyResourceLimits?: boolean;
 }
 
@@ -21,7 +22,8 @@ export function planSettingsFrom(stored: StoredPlanSettings, overrides: Partial<
   const out: PlanSettings = { ...defaultPlanSettings };
   if (typeof stored.probePeriodMs === 'number') out.probePeriodMs = stored.probePeriodMs;
   if (typeof stored.shmSize === 'string') out.shmSizeBytes = parseShmSize(stored.shmSize) ?? out.shmSizeBytes;
-  if (stored.hfCacheVolume !== undefined) out.hfCacheVolume = stored.hfCacheVolume;
+  out.hfHubCache = stored.shareHfCache === false ? null : hubCacheDir();
+  out.weightsViewsRoot = weightsViewsRoot();
   if (typeof stored.applyResourceLimits === 'boolean') out.applyResourceLimits = stored.applyResourceLimits;
   return { ...out, ...overrides };
 }

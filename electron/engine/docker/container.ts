@@ -7,8 +7,7 @@ import { BerthError } from '../../../shared/errors.js';
 import { LABELS, type RunPlan } from '../../../shared/plan.js';
 import { explainGpuEngineError } from '../gpu/explain.js';
 import { defaultSecretsRoot, writeSecretsDir } from './secrets-dir.js';
-
-export const HF_CACHE_TARGET = '/root/.cache/huggingface';
+import { CONTAINER_TRANSFER_CLI, CONTAINER_WEIGHTS_MANIFEST, MANIFEST_FILE, weightsViewPath } from '../../../shared/truss/weights.js';
 
 export interface CreateContainerOptions {
   /** Secret values by name; every plan.secrets name must be present. */
@@ -117,15 +116,6 @@ export function numericOwner(user: string | null | undefined): { uid: number; gi
   return { uid, gid: m[2] !== undefined ? Number(m[2]) : uid };
 }
 
-async function ensureVolume(docker: Docker, name: string): Promise<void> {
-  try {
-    await docker.getVolume(name).inspect();
-  } catch {
-    // Creating an existing named volume is a no-op on the engine, so a race here is harmless.
-    await docker.createVolume({ Name: name, Labels: { [LABELS.managed]: 'true' } });
-  }
-}
-
 export async function createModelContainer(docker: Docker, plan: RunPlan, opts: CreateContainerOptions): Promise<ModelContainer> {
   const missing = plan.secrets.filter((s) => typeof opts.secretValues[s] !== 'string');
   if (missing.length) {
@@ -147,7 +137,6 @@ export async function createModelContainer(docker: Docker, plan: RunPlan, opts: 
   }
 
   // Engine calls that can fail come before the secrets touch the disk.
-  if (plan.hfCacheVolume) await ensureVolume(docker, plan.hfCacheVolume);
   const binds: string[] = [];
   let secrets: Awaited<ReturnType<typeof writeSecretsDir>> | null = null;
   if (plan.secrets.length) {
@@ -160,10 +149,15 @@ export async function createModelContainer(docker: Docker, plan: RunPlan, opts: 
 
   const env = Object.entries(plan.env).map(([k, v]) => `${k}=${v}`);
   const mounts: Docker.MountConfig = [];
-  if (plan.hfCacheVolume) {
-    mounts.push({ Type: 'volume', Source: plan.hfCacheVolume, Target: HF_CACHE_TARGET, ReadOnly: false });
-    if (!('HF_HOME' in plan.env)) env.push(`HF_HOME=${HF_CACHE_TARGET}`);
+  // The host's Hugging Face cache is the container's own (HF_HOME/HF_HUB_CACHE in plan.env).
+  if (plan.hfCache) binds.push(`${plan.hfCache.source}:${plan.hfCache.target}`);
+  // Weights views are hardlinks to the cache's blobs: read-only, or a server writing into its
+  // model folder would change the cache's bytes for every other deployment.
+  if (plan.weightsView) {
+    for (const w of plan.weights) if (w.target) binds.push(`${weightsViewPath(plan.weightsView, w)}:${w.target}:ro`);
+    binds.push(`${plan.weightsView}/${MANIFEST_FILE}:${CONTAINER_WEIGHTS_MANIFEST}:ro`);
   }
+  if (plan.transferCli) binds.push(`${plan.transferCli}:${CONTAINER_TRANSFER_CLI}:ro`);
 
   const labels: Record<string, string> = {
     ...(opts.extraLabels ?? {}),

@@ -12,7 +12,6 @@ export {
   containerName,
   gpuRuntimeMissingError,
   translateContainerError,
-  HF_CACHE_TARGET,
   type CreateContainerOptions,
   type ModelContainer,
   type DeviceConfirmation,

@@ -21,6 +21,8 @@ import { listExamples } from './examples.js';
 import { LogBatcher } from './log-batcher.js';
 import type { DeploymentPort, ServicePorts, Unsubscribe } from './ports.js';
 import { parseSecretText } from './secret-import.js';
+import { hubCacheDir, weightsViewsRoot } from '../weights/cache-paths.js';
+import { listCachedWeights, removeCachedRepo } from '../weights/inventory.js';
 
 type Handlers = { [K in CommandName]: (input: CommandParsed<K>) => Promise<CommandOutput<K>> };
 
@@ -246,6 +248,17 @@ export class BerthService {
     'examples.list': async () => listExamples(this.ports.examplesDir),
     'recent.list': async () => (await this.ports.recent.list()).map((r) => ({ ...r, exists: existsSync(r.path) })),
 
+    'weights.list': async () => {
+      const open = this.ports.supervisor.list().map((d) => d.summary().configPath);
+      const recent = (await this.ports.recent.list().catch(() => [])).map((r) => r.path);
+      return listCachedWeights(this.ports.weightsCacheDir ?? hubCacheDir(), [...new Set([...open, ...recent])]);
+    },
+    'weights.remove': async ({ repoId }) => {
+      const running = new Set(this.ports.supervisor.list().filter((d) => !['idle', 'stopped', 'failed'].includes(d.summary().state.name)).map((d) => d.id));
+      const cacheDir = this.ports.weightsCacheDir ?? hubCacheDir();
+      await removeCachedRepo(cacheDir, repoId, weightsViewsRoot(cacheDir), running);
+      return { ok: true as const };
+    },
     'secrets.list': async () => {
       const names = (await this.ports.secrets.names()).filter((n) => !n.startsWith(RESERVED_SECRET_PREFIX));
       const deployments = this.ports.supervisor.list();

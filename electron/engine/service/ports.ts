@@ -94,6 +94,8 @@ export interface ServicePorts {
   version: string;
   /** Desktop only: shows a native open dialog. */
   openDialog?: () => Promise<string | null>;
+  /** The Hugging Face hub cache (default: HF_HUB_CACHE / HF_HOME / ~/.cache/huggingface/hub). */
+  weightsCacheDir?: string;
   /** Where Truss keeps local secrets (~/.truss/config.yaml); overridable for tests. */
   trussConfigPath?: string;
 }

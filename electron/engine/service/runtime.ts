@@ -15,6 +15,7 @@ import { BerthService } from './berth-service.js';
 import type { ServicePorts, SupervisorPort } from './ports.js';
 import { parseSize } from './size.js';
 import { validateConfigText } from './validate-text.js';
+import { planSettingsFrom } from '../config/plan-settings.js';
 
 export interface SupervisorDeps {
   connection: EngineConnection;
@@ -108,12 +109,7 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
       validateText: async (text, path) => {
         const s = settings.get();
         const report = await gpuReport().catch(() => null);
-        return validateConfigText(text, path, report, {
-          shmSizeBytes: parseSize(s.shmSize) ?? undefined,
-          hfCacheVolume: s.hfCacheVolume,
-          applyResourceLimits: s.applyResourceLimits,
-          probePeriodMs: s.probePeriodMs,
-        });
+        return validateConfigText(text, path, report, planSettingsFrom(s));
       },
     },
     engine: {

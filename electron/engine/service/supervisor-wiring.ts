@@ -8,7 +8,7 @@ import { createEngineSupervisor, instanceIdFor } from '../supervisor/default-env
 import { GpuLedger } from '../gpu/index.js';
 import { getGatewayApiKey, PortMemory } from '../store/index.js';
 import { PORTS_FILE } from '../store/ports.js';
-import { parseShmSize } from '../config/plan-settings.js';
+import { planSettingsFrom } from '../config/plan-settings.js';
 import { adaptDeployment } from './deployment-adapter.js';
 import { validateConfigText } from './validate-text.js';
 import type { DeploymentPort, SupervisorPort } from './ports.js';
@@ -55,11 +55,6 @@ export async function createDefaultSupervisor(deps: SupervisorDeps): Promise<Sup
   await reopenLeftovers().catch(() => undefined);
   return adaptSupervisor(supervisor, logsFor, async (text, path) => {
     const s = deps.settings.get();
-    return validateConfigText(text, path, await deps.gpuReport().catch(() => null), {
-      shmSizeBytes: parseShmSize(s.shmSize) ?? undefined,
-      hfCacheVolume: s.hfCacheVolume,
-      applyResourceLimits: s.applyResourceLimits,
-      probePeriodMs: s.probePeriodMs,
-    });
+    return validateConfigText(text, path, await deps.gpuReport().catch(() => null), planSettingsFrom(s));
   });
 }

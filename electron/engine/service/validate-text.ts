@@ -4,9 +4,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { buildRunPlan, dockerRunCommand, parseTrussConfig } from '../../../shared/truss/index.js';
 import type { GpuReport } from '../../../shared/gpu.js';
+import type { PlanSettings } from '../../../shared/truss/plan.js';
 import type { ValidateResult } from '../../../shared/api/index.js';
 
-export function validateConfigText(text: string, path: string | undefined, gpus: GpuReport | null, settings: { shmSizeBytes?: number; hfCacheVolume?: string | null; applyResourceLimits?: boolean; probePeriodMs?: number } = {}): ValidateResult {
+export function validateConfigText(text: string, path: string | undefined, gpus: GpuReport | null, settings: Partial<PlanSettings> = {}): ValidateResult {
   const configPath = resolve(path ?? 'config.yaml');
   const parsed = parseTrussConfig(text, configPath);
   const issues = [...parsed.issues];

@@ -18,7 +18,8 @@ export const SettingsSchema = z.object({
   keepRunningOnQuit: z.boolean(),
   /** Passed as the container's --shm-size (e.g. "8g"); NCCL and PyTorch dataloaders need it. */
   shmSize: z.string().trim().regex(SIZE_RE, 'a size like "8g", "512m" or "16GiB"'),
-  hfCacheVolume: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a Docker volume name').nullable(),
+  /** Mount the host's Hugging Face cache as every container's own (servers that fetch by repo id share it). */
+  shareHfCache: z.boolean(),
   /** Listen on all interfaces (LAN) instead of 127.0.0.1. */
   gatewayExpose: z.boolean(),
   gatewayRequireKeyOnLoopback: z.boolean(),
@@ -34,7 +35,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   probePeriodMs: 10_000,
   keepRunningOnQuit: false,
   shmSize: '8g',
-  hfCacheVolume: 'berth-hf-cache',
+  shareHfCache: true,
   gatewayExpose: false,
   gatewayRequireKeyOnLoopback: false,
   allowGpuSharing: false,

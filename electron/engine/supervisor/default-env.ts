@@ -11,6 +11,7 @@ import type { GpuInfo, GpuReport } from '../../../shared/gpu.js';
 import type { EngineConnection } from '../docker/connection.js';
 import type { LogBuffer } from '../docker/log-buffer.js';
 import { buildDerivedImage } from '../build/index.js';
+import { ensureTransferCli, fetchPlanWeights } from '../weights/index.js';
 import { confirmDevices } from '../docker/container.js';
 import { resolveTrussPath } from '../config/load.js';
 import { planSettingsFrom } from '../config/plan-settings.js';
@@ -146,7 +147,10 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
           onStep: (done, total, step) => o.onProgress({ step: done, steps: total, message: done < total ? `step ${done + 1}/${total}: ${step.kind.replace(/_/g, ' ')}` : 'build finished' }),
         });
       },
+      fetchWeights: (plan, o) => fetchPlanWeights(plan, { secrets }, o),
       createContainer: async (plan, o) => {
+        // Docker would create a missing bind source as a folder: the script must exist first.
+        if (plan.transferCli) await ensureTransferCli(plan.transferCli);
         const c = await createContainer(docker(), plan, { secretValues: o.secretValues, instanceId, dataDir: deps.dataDir, extraLabels: { [OWNER_LABEL]: ownerTag() } });
         return c;
       },

@@ -7,7 +7,7 @@ import type { RunPlan } from '../../../shared/plan.js';
 import type { DeploymentState, DeploymentStateName, DeploymentSummary, ProbeResult, TimelineEvent, GatewayMetrics } from '../../../shared/deployment.js';
 import type { ApiConfigIssue, DeploymentProgress } from '../../../shared/api/types.js';
 import { BerthError, toErrorShape } from '../../../shared/errors.js';
-import { DeploymentStateMachine, RUNNING_STATES, type TransitionExtras } from './state-machine.js';
+import { DeploymentStateMachine, RUNNING_STATES, isBeforeContainer, type TransitionExtras } from './state-machine.js';
 import { CrashBackoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { describeExit } from './exit-reason.js';
 import { ProbeLoop, type ProbeFn } from './probe-loop.js';
@@ -197,8 +197,9 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
    * (waiting for startup, or failed); readiness is reported through `state` events.
    */
   async start(opts: StartOptions = {}, adopt?: ContainerFacts): Promise<void> {
-    if (RUNNING_STATES.has(this.sm.name) || this.sm.name === 'pulling' || this.sm.name === 'building' || this.sm.name === 'stopping') return;
+    if (RUNNING_STATES.has(this.sm.name) || isBeforeContainer(this.sm.name) || this.sm.name === 'stopping') return;
     this.lastOptions = opts;
+    this.weightsNote = '';
     const gen = ++this.generation;
     this.backoff.reset();
     this.restartCount = 0;
@@ -270,9 +271,28 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
         });
         if (gen !== this.generation) return;
       }
+      if (plan.weights.length) {
+        const what = plan.weights.map((w) => `${w.repoId}@${w.revision}`).join(', ');
+        this.go('fetching_weights', `fetching weights: ${what}`, { progress: 0 });
+        this.weightsAbort = new AbortController();
+        const r = await this.env.fetchWeights(plan, {
+          signal: this.weightsAbort.signal,
+          onProgress: (w) => {
+            if (gen !== this.generation) return;
+            this.progress_ = { kind: 'weights', weights: w };
+            this.sm.update({ progress: w.totalBytes ? w.doneBytes / w.totalBytes : 1, reason: `fetching weights: ${w.message}` });
+            this.emit('progress', this.progress_);
+          },
+          onLine: (line) => this.env.log.system(`[weights] ${line}`),
+        });
+        this.weightsAbort = null;
+        if (gen !== this.generation) return;
+        for (const w of r.warnings) this.env.log.system(`[weights] warning: ${w}`);
+        this.weightsNote = r.summary;
+      }
       this.progress_ = null;
       const digest = img.digest ? ` (${img.digest.slice(0, 19)})` : '';
-      this.go('starting', `creating container from ${plan.runImage}${plan.build ? '' : img.pulled ? ' (pulled)' : ' (local image)'}${digest}`);
+      this.go('starting', `creating container from ${plan.runImage}${plan.build ? '' : img.pulled ? ' (pulled)' : ' (local image)'}${digest}${this.weightsNote ? `; ${this.weightsNote}` : ''}`);
       this.container = await this.env.createContainer(plan, { secretValues: this.secretValues });
       if (gen !== this.generation) return void (await this.removeContainer());
       this.stopLogs = this.env.followLogs(this.container.id);
@@ -349,6 +369,9 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     // A build in flight stops too: its container holds the build secrets.
     this.buildAbort?.abort();
     this.buildAbort = null;
+    // A download in flight stops too; what it wrote stays for the next start to resume.
+    this.weightsAbort?.abort();
+    this.weightsAbort = null;
     this.probeLoop?.stop();
     this.probeLoop = null;
     this.stopLogs?.();
@@ -482,6 +505,8 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
   }
   private failedRestarts = 0;
   private buildAbort: AbortController | null = null;
+  private weightsAbort: AbortController | null = null;
+  private weightsNote = '';
 
   /** The container was removed from outside: create a fresh one. */
   private async handleGone(gen: number): Promise<void> {

@@ -5,7 +5,7 @@
 import type { ModelContainer } from '../docker/container.js';
 import type { RunPlan } from '../../../shared/plan.js';
 import type { PullProgress, GatewayMetrics } from '../../../shared/deployment.js';
-import type { ApiConfigIssue, BuildProgress } from '../../../shared/api/types.js';
+import type { ApiConfigIssue, BuildProgress, WeightsProgress } from '../../../shared/api/types.js';
 import type { DeploymentStateName } from '../../../shared/deployment.js';
 
 export interface PreparedPlan {
@@ -77,6 +77,12 @@ export interface DeploymentEnv {
   resolveSecrets(plan: RunPlan): Promise<Record<string, string>>;
   ensureImage(plan: RunPlan, opts: { repull: boolean; onProgress: (p: PullProgress) => void }): Promise<ImageResult>;
   buildImage(plan: RunPlan, opts: { secretValues: Record<string, string>; signal?: AbortSignal; onProgress: (p: BuildProgress) => void; onLine: (line: string) => void }): Promise<void>;
+  /**
+   * The weights stage (plan.weights non-empty): fetch into the host's Hugging Face cache and
+   * lay out the deployment's view. Rejects with a BerthError (gated, not found, disk full...);
+   * aborting the signal stops it with partial data kept for a resume.
+   */
+  fetchWeights(plan: RunPlan, opts: { signal: AbortSignal; onProgress: (p: WeightsProgress) => void; onLine: (line: string) => void }): Promise<{ warnings: string[]; summary: string }>;
   createContainer(plan: RunPlan, opts: { secretValues: Record<string, string> }): Promise<ContainerRef>;
   /** After start, for a GPU deployment: a line saying which GPUs the container really sees. */
   confirmGpus?(containerId: string, wanted: number): Promise<string>;

@@ -3,13 +3,15 @@
 // CLI and supervisor all agree on what a state means.
 import type { DeploymentState, DeploymentStateName, TimelineEvent } from '../../../shared/deployment.js';
 
-const ACTIVE_BEFORE_CONTAINER: DeploymentStateName[] = ['pulling', 'building'];
+const ACTIVE_BEFORE_CONTAINER: DeploymentStateName[] = ['pulling', 'building', 'fetching_weights'];
 
 /** Allowed next states. Anything not listed is a bug in the caller, not a user error. */
 export const TRANSITIONS: Record<DeploymentStateName, readonly DeploymentStateName[]> = {
   idle: ['pulling', 'building', 'starting', 'waiting_for_startup', 'failed', 'stopping', 'stopped'],
-  pulling: ['building', 'starting', 'failed', 'stopping'],
-  building: ['starting', 'failed', 'stopping'],
+  pulling: ['building', 'fetching_weights', 'starting', 'failed', 'stopping'],
+  building: ['fetching_weights', 'starting', 'failed', 'stopping'],
+  // Between the image and the container: model_cache / weights into the HF cache and the view.
+  fetching_weights: ['starting', 'failed', 'stopping'],
   starting: ['waiting_for_startup', 'restarting', 'crash_loop', 'failed', 'stopping', 'not_ready'],
   waiting_for_startup: ['ready', 'restarting', 'crash_loop', 'failed', 'stopping', 'not_ready'],
   ready: ['not_ready', 'restarting', 'crash_loop', 'failed', 'stopping'],

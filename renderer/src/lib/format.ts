@@ -23,7 +23,7 @@ export function formatTime(t: number): string {
 export type Tone = 'ok' | 'warn' | 'bad' | 'busy' | 'idle';
 
 export const STATE_LABEL: Record<DeploymentStateName, string> = {
-  idle: 'Idle', pulling: 'Pulling', building: 'Building', starting: 'Starting',
+  idle: 'Idle', pulling: 'Pulling', building: 'Building', fetching_weights: 'Fetching weights', starting: 'Starting',
   waiting_for_startup: 'Loading model', ready: 'Ready', not_ready: 'Not ready',
   restarting: 'Restarting', crash_loop: 'Crash loop', stopping: 'Stopping', stopped: 'Stopped', failed: 'Failed',
 };
@@ -33,7 +33,7 @@ export function stateTone(s: DeploymentStateName): Tone {
     case 'ready': return 'ok';
     case 'not_ready': case 'restarting': return 'warn';
     case 'crash_loop': case 'failed': return 'bad';
-    case 'pulling': case 'building': case 'starting': case 'waiting_for_startup': case 'stopping': return 'busy';
+    case 'pulling': case 'building': case 'fetching_weights': case 'starting': case 'waiting_for_startup': case 'stopping': return 'busy';
     default: return 'idle';
   }
 }

@@ -44,7 +44,7 @@ export function Settings() {
             <label className="field check"><input type="checkbox" checked={s.keepRunningOnQuit} onChange={(e) => patch({ keepRunningOnQuit: e.target.checked })} /> Keep models running when Berth quits (re-adopted on next start)</label>
             <NumberField label="Probe period (seconds)" value={s.probePeriodMs / 1000} min={1} max={600} onCommit={(v) => patch({ probePeriodMs: Math.round(v * 1000) })} />
             <TextField label="Shared memory (--shm-size)" placeholder="8g" value={s.shmSize} onCommit={(v) => patch({ shmSize: v.trim() })} />
-            <TextField label="Hugging Face cache volume" placeholder="none (e.g. berth-hf-cache)" value={s.hfCacheVolume ?? ''} onCommit={(v) => patch({ hfCacheVolume: v.trim() || null })} />
+            <label className="field check"><input type="checkbox" checked={s.shareHfCache} onChange={(e) => patch({ shareHfCache: e.target.checked })} /> Share this machine's Hugging Face cache with containers (servers that fetch by repo id find Berth's downloads)</label>
             <label className="field check"><input type="checkbox" checked={s.applyResourceLimits} onChange={(e) => patch({ applyResourceLimits: e.target.checked })} /> Apply resources.cpu and memory from config.yaml as container limits</label>
             <label className="field check"><input type="checkbox" checked={s.allowGpuSharing} onChange={(e) => patch({ allowGpuSharing: e.target.checked })} /> Let two models share a GPU</label>
           </section>

@@ -17,13 +17,13 @@ import { testPlan } from './support/plan.js';
 
 const secretsRoot = mkdtempSync(join(tmpdir(), 'engine-docker-secrets-'));
 const dataDir = mkdtempSync(join(tmpdir(), 'engine-docker-data-'));
-const hfVolume = `engine-docker-hf-${randomBytes(4).toString('hex')}`;
+const hfDir = mkdtempSync(join(tmpdir(), 'engine-docker-hf-'));
 const made: ModelContainer[] = [];
 
 afterAll(async () => {
   for (const c of made) await c.remove().catch(() => {});
   await removeContainersByLabel({ 'berth.test': 'engine-docker' });
-  await docker.getVolume(hfVolume).remove().catch(() => {});
+  rmSync(hfDir, { recursive: true, force: true });
   rmSync(secretsRoot, { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -47,11 +47,11 @@ describe('createModelContainer', () => {
     writeFileSync(join(dataDir, 'template.jinja'), 'hello from data');
     chmodSync(dataDir, 0o755); // as a truss dir normally is: the container user reads it
     const plan = testPlan({
-      env: { MODEL_MODE: 'test', WITH_SPACES: 'a b c', FIXTURE_LOG_LINES: '500' },
+      env: { MODEL_MODE: 'test', WITH_SPACES: 'a b c', FIXTURE_LOG_LINES: '500', HF_HOME: '/berth/huggingface' },
       secrets: ['hf_access_token', 'other_secret'],
       user: '1234',
       dataMount: { source: dataDir, target: '/app/data' },
-      hfCacheVolume: hfVolume,
+      hfCache: { source: hfDir, target: '/berth/huggingface/hub' },
       // The start command proves the data mount and the HF cache are where the platform puts them.
       entrypoint: ['sh', '-c', 'cat /app/data/template.jinja; echo; echo "hf=$HF_HOME"; exec node /srv/model-server/server.mjs --port 8000'],
     });
@@ -101,7 +101,7 @@ describe('createModelContainer', () => {
     expect(info.HostConfig.ShmSize).toBe(64 * 1024 * 1024);
     expect(info.Mounts.find((m) => m.Destination === '/secrets')).toMatchObject({ RW: false });
     expect(info.Mounts.find((m) => m.Destination === '/app/data')).toMatchObject({ RW: false });
-    expect(info.Mounts.find((m) => m.Destination === '/root/.cache/huggingface')).toMatchObject({ Type: 'volume', Name: hfVolume });
+    expect(info.Mounts.find((m) => m.Destination === '/berth/huggingface/hub')).toMatchObject({ Type: 'bind', Source: hfDir, RW: true });
     const inspectText = JSON.stringify(info);
     expect(inspectText).not.toContain(token);
     expect(inspectText).not.toContain(other.split('\n')[0]);
@@ -112,7 +112,7 @@ describe('createModelContainer', () => {
     while (!buf.tail(1000).some((l) => l.text.startsWith('LOG_LINE 500/500')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const lines = buf.tail(1000);
     expect(lines.some((l) => l.text === 'hello from data')).toBe(true);
-    expect(lines.some((l) => l.text === 'hf=/root/.cache/huggingface')).toBe(true);
+    expect(lines.some((l) => l.text === 'hf=/berth/huggingface')).toBe(true);
     expect(lines.filter((l) => l.text.startsWith('LOG_LINE ')).length).toBe(500);
     expect(Math.abs(lines[0].time - Date.now())).toBeLessThan(60_000);
 

@@ -23,7 +23,7 @@ describe('SettingsStore', () => {
       probePeriodMs: 10000,
       keepRunningOnQuit: false,
       shmSize: '8g',
-      hfCacheVolume: 'berth-hf-cache',
+      shareHfCache: true,
       gatewayExpose: false,
       gatewayRequireKeyOnLoopback: false,
       allowGpuSharing: false,

@@ -17,7 +17,7 @@ export function testPlan(over: Partial<RunPlan> = {}): RunPlan {
   return {
     deploymentId: 'dep-1', modelName: 'm', configPath: '/x/config.yaml', trussDir: '/x', image: 'img:1', movingTag: false, build: null,
     runImage: 'img:1', entrypoint: ['sh', '-c', 'x'], env: {}, secrets: [], dataMount: null, serverPort: 8000, gpu: null, user: null,
-    shmSizeBytes: 0, nanoCpus: null, memoryBytes: null, hfCacheVolume: null, labels: {},
+    shmSizeBytes: 0, nanoCpus: null, memoryBytes: null, hfCache: null, weights: [], weightsView: null, transferCli: null, labels: {},
     probes: { readinessPath: '/health', livenessPath: '/live', periodMs: 100, startupPollMs: 20, startupThresholdS: 2, stopTrafficThresholdS: 0.3, restartThresholdS: 0.3, restartCheckDelayS: 0 },
     gateway: { predictEndpoint: '/predict', transport: 'http', routes: [] }, predictConcurrency: 1, warnings: [], planHash: 'h1', ...over,
   };
@@ -64,6 +64,7 @@ export class FakeEnv {
     await new Promise<void>((r) => s.close(() => r()));
   }
   systemLines: string[] = [];
+  weightsFetches = 0;
   gatewaysOpened: string[] = [];
   gatewaysClosed = 0;
   confirmed: Array<[string, number]> = [];
@@ -101,6 +102,11 @@ export class FakeEnv {
       },
       ensureImage: async (_p, o) => { o.onProgress({ image: 'img:1', layers: [], bytesDone: 1, bytesTotal: 1, fraction: 1 }); return { id: 'sha256:x', pulled: false }; },
       buildImage: async () => {},
+      fetchWeights: async (_p, o) => {
+        this.weightsFetches++;
+        o.onProgress({ totalBytes: 10, doneBytes: 10, rate: 0, etaS: null, filesTotal: 1, filesDone: 1, filesCached: 0, active: [], message: 'fake' });
+        return { warnings: [], summary: 'weights fake@main (all from the cache)' };
+      },
       createContainer: async () => ref,
       attachContainer: () => ref,
       inspectContainer: async (): Promise<ContainerFacts | null> => ({ id: 'c1', name: 'berth-dep-1', running: !!this.server, exitCode: this.exitCode, oomKilled: false, labels: {}, hostPort: this.port, gpuDeviceIds: [], secretsDir: null }),

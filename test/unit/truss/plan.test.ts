@@ -44,7 +44,8 @@ describe('buildRunPlan: basics', () => {
       shmSizeBytes: defaultPlanSettings.shmSizeBytes,
       nanoCpus: null,
       memoryBytes: null,
-      hfCacheVolume: 'berth-hf-cache',
+      hfCache: null,
+      weights: [],
       predictConcurrency: 1,
       probes: { readinessPath: '/health', livenessPath: '/live', periodMs: 10_000, startupPollMs: 100, startupThresholdS: 1800, stopTrafficThresholdS: 1800, restartThresholdS: 1800, restartCheckDelayS: 1800 },
     });
@@ -61,8 +62,9 @@ describe('buildRunPlan: basics', () => {
   });
 
   it('applies settings: probe period, shm, resource limits, no HF cache', () => {
-    const { plan } = buildRunPlan(input(withExtra('resources:\n  cpu: 500m\n  memory: 3Gi\n'), { settings: { probePeriodMs: 2000, shmSizeBytes: 2 ** 30, applyResourceLimits: true, hfCacheVolume: null } }));
-    expect(plan).toMatchObject({ shmSizeBytes: 2 ** 30, nanoCpus: 5e8, memoryBytes: 3 * 2 ** 30, hfCacheVolume: null });
+    const { plan } = buildRunPlan(input(withExtra('resources:\n  cpu: 500m\n  memory: 3Gi\n'), { settings: { probePeriodMs: 2000, shmSizeBytes: 2 ** 30, applyResourceLimits: true, hfHubCache: null } }));
+    expect(plan).toMatchObject({ shmSizeBytes: 2 ** 30, nanoCpus: 5e8, memoryBytes: 3 * 2 ** 30, hfCache: null });
+    expect(plan!.env.HF_HOME).toBeUndefined();
     expect(plan!.probes.periodMs).toBe(2000);
   });
 

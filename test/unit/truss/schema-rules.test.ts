@@ -232,10 +232,17 @@ describe('model_cache, weights, metadata, python_version, unknown keys', () => {
     const text = withExtra('model_cache:\n  - repo_id: a/b\nweights:\n  - source: hf://a/b\n    mount_location: /models/b\n');
     expect(errors(text)[0].message).toMatch(/cannot both be set/);
   });
-  it('weights need a supported source and an absolute mount; they warn they are not fetched locally', () => {
+  it('weights need a supported source and an absolute mount; hf sources validate without a warning (Berth fetches them)', () => {
     expect(errors(withExtra('weights:\n  - source: ftp://x\n    mount_location: /m\n'))[0].message).toMatch(/not a supported URI/);
     expect(errors(withExtra('weights:\n  - source: hf://a/b\n    mount_location: m\n'))[0].hint).toMatch(/\/m/);
-    expect(warnings(withExtra('weights:\n  - source: hf://a/b\n    mount_location: /m\n'))[0].message).toMatch(/not fetched locally/);
+    expect(warnings(withExtra('weights:\n  - source: hf://a/b\n    mount_location: /m\n'))).toEqual([]);
+  });
+  it('weights auth: both spellings, not both at once, a known method', () => {
+    expect(errors(withExtra('weights:\n  - source: hf://a/b\n    mount_location: /m\n    auth:\n      auth_method: CUSTOM_SECRET\n      auth_secret_name: hf_access_token\n'))).toEqual([]);
+    expect(warnings(withExtra('weights:\n  - source: hf://a/b\n    mount_location: /m\n    auth:\n      auth_method: CUSTOM_SECRET\n      auth_secret_name: hf_access_token\n'))).toEqual([]);
+    expect(errors(withExtra('weights:\n  - source: hf://a/b\n    mount_location: /m\n    auth_secret_name: t\n    auth:\n      auth_method: CUSTOM_SECRET\n      auth_secret_name: t\n'))[0].message).toMatch(/cannot both be set/);
+    expect(errors(withExtra('weights:\n  - source: hf://a/b\n    mount_location: /m\n    auth:\n      auth_method: PASSWORD\n'))[0].message).toMatch(/not one of CUSTOM_SECRET, AWS_OIDC, GCP_OIDC/);
+    expect(errors(withExtra('weights:\n  - source: hf://a/b\n    mount_location: /m\n    auth:\n      auth_method: CUSTOM_SECRET\n'))[0].message).toMatch(/auth_secret_name is required|needs auth_secret_name/);
   });
   it('model_metadata is free-form', () => {
     const r = parse(withExtra('model_metadata:\n  example_model_input: {"prompt": "hi", "n": 1,}\n  anything: [1, 2]\n'));

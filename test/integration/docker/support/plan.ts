@@ -24,7 +24,10 @@ export function testPlan(overrides: Partial<RunPlan> = {}): RunPlan {
     shmSizeBytes: 64 * 1024 * 1024,
     nanoCpus: null,
     memoryBytes: null,
-    hfCacheVolume: null,
+    hfCache: null,
+    weights: [],
+    weightsView: null,
+    transferCli: null,
     labels: { 'berth.test': 'engine-docker' },
     probes: {
       readinessPath: '/health',

@@ -1,0 +1,348 @@
+// Downloads cache blobs: several files at once, large files in ranged chunks over parallel
+// connections, resumable, and checked before they enter the cache.
+//
+// A blob is written to `blobs/<etag>.berth-partial` by positional writes, so chunks land in
+// any order; `<etag>.berth-partial.json` records the chunks that are complete. A file with
+// holes is therefore never taken for a complete one, and a restart after a kill fetches only
+// the missing chunks. (Python's huggingface_hub resumes `<etag>.incomplete` by appending from
+// its size, so Berth must not leave holed files under that name.) Only after the sha256 (LFS)
+// or git blob sha1 (other files) matches the etag is the partial renamed to `blobs/<etag>`.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { Agent, request, type Dispatcher } from 'undici';
+import { BerthError } from '../../../shared/errors.js';
+import { hubError, unreachable, type HubAuth, type HubFile } from './hub-client.js';
+
+export interface BlobJob {
+  repoId: string;
+  commit: string;
+  file: HubFile;
+  /** Final path: <repo>/blobs/<etag>. */
+  blobPath: string;
+  /** The entry's token: sent to the hub's host only. */
+  auth: HubAuth;
+}
+
+export interface DownloadOptions {
+  endpoint: string;
+  /** Connections in flight over all files (default 16). */
+  connections?: number;
+  /** Range size for chunked files (default 16 MiB); smaller files go in one request. */
+  chunkBytes?: number;
+  signal?: AbortSignal;
+  /** Content bytes written to disk (a retry continues after them, so none are counted twice). */
+  onBytes?: (job: BlobJob, delta: number) => void;
+  onFileStart?: (job: BlobJob, alreadyBytes: number) => void;
+  onFileDone?: (job: BlobJob) => void;
+  /** Lines for the deployment log (retries, resumes). */
+  onLine?: (line: string) => void;
+}
+
+interface PartialState {
+  size: number;
+  chunkBytes: number;
+  done: number[];
+}
+
+const RETRIES = 5;
+
+export function partialPaths(blobPath: string): { data: string; state: string } {
+  return { data: `${blobPath}.berth-partial`, state: `${blobPath}.berth-partial.json` };
+}
+
+/** Bytes of complete chunks already on disk for a blob (what a resume will not fetch again). */
+export async function resumableBytes(blobPath: string, size: number): Promise<number> {
+  const st = await readState(partialPaths(blobPath).state, size);
+  if (!st) return 0;
+  return st.done.reduce((n, i) => n + Math.min(st.chunkBytes, size - i * st.chunkBytes), 0);
+}
+
+async function readState(path: string, size: number): Promise<PartialState | null> {
+  try {
+    const st = JSON.parse(await readFile(path, 'utf8')) as PartialState;
+    if (st.size !== size || !(st.chunkBytes > 0) || !Array.isArray(st.done)) return null;
+    return st;
+  } catch {
+    return null;
+  }
+}
+
+function diskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+function diskFullError(job: BlobJob): BerthError {
+  return new BerthError('WEIGHTS_DISK_FULL', `The disk holding the Hugging Face cache filled up while downloading ${job.repoId}/${job.file.path}.`, 'Free space (or `berth weights rm` unused repos), then start again: the bytes already downloaded are kept and the download resumes.');
+}
+
+/** Where the bytes of one file come from: the hub's resolve URL, or the CDN it redirects to. */
+async function locate(job: BlobJob, o: DownloadOptions, dispatcher: Dispatcher): Promise<{ url: string; withToken: boolean }> {
+  const endpoint = new URL(o.endpoint);
+  const url = `${o.endpoint}/${job.repoId}/resolve/${job.commit}/${job.file.path.split('/').map(encodeURIComponent).join('/')}`;
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(url, { method: 'HEAD', dispatcher, signal: o.signal, headers: job.auth.token ? { authorization: `Bearer ${job.auth.token}` } : {} });
+  } catch (err) {
+    if (o.signal?.aborted) throw err;
+    throw unreachable(err, o.endpoint);
+  }
+  await res.body.dump();
+  if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
+    const to = new URL(String(res.headers.location), url);
+    // The token stays with the hub: a presigned CDN URL refuses a second credential anyway.
+    return { url: to.href, withToken: to.origin === endpoint.origin };
+  }
+  if (res.statusCode >= 400) {
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+    throw await hubError(new Response(null, { status: res.statusCode, headers }), { repoId: job.repoId, revision: job.commit, path: job.file.path }, job.auth, o.endpoint);
+  }
+  return { url, withToken: true };
+}
+
+async function verify(path: string, file: HubFile): Promise<boolean> {
+  const st = await stat(path);
+  if (st.size !== file.size) return false;
+  const h = createHash(file.lfs ? 'sha256' : 'sha1');
+  if (!file.lfs) h.update(`blob ${file.size}\0`);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex') === file.etag;
+}
+
+class FileDownload {
+  private readonly paths: { data: string; state: string };
+  private fh: FileHandle | null = null;
+  private state!: PartialState;
+  private next = 0;
+  private running = 0;
+  private failed: unknown = null;
+  private source: Promise<{ url: string; withToken: boolean }> | null = null;
+  private finished!: Promise<void>;
+  private resolveFinished!: () => void;
+  private rejectFinished!: (e: unknown) => void;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly job: BlobJob,
+    private readonly o: DownloadOptions,
+    private readonly dispatcher: Dispatcher,
+    private readonly chunkBytes: number,
+  ) {
+    this.paths = partialPaths(job.blobPath);
+    this.finished = new Promise((res, rej) => {
+      this.resolveFinished = res;
+      this.rejectFinished = rej;
+    });
+    this.finished.catch(() => undefined);
+  }
+
+  get chunks(): number {
+    return Math.max(1, Math.ceil(this.job.file.size / this.state.chunkBytes));
+  }
+
+  async open(): Promise<void> {
+    await mkdir(this.job.blobPath.slice(0, this.job.blobPath.lastIndexOf('/')), { recursive: true });
+    const size = this.job.file.size;
+    let st = await readState(this.paths.state, size);
+    const dataExists = await stat(this.paths.data).then((s) => s.isFile(), () => false);
+    if (!st || !dataExists) st = { size, chunkBytes: this.chunkBytes, done: [] };
+    this.state = st;
+    this.fh = await open(this.paths.data, dataExists ? 'r+' : 'w+');
+    const already = await resumableBytes(this.job.blobPath, size);
+    if (already > 0) this.o.onLine?.(`resuming ${this.job.repoId}/${this.job.file.path}: ${already} of ${size} bytes already downloaded`);
+    this.o.onFileStart?.(this.job, already);
+    this.next = 0;
+    this.skipDone();
+    if (this.next >= this.chunks && size > 0) this.settleIfDone();
+    if (size === 0) this.settleIfDone();
+  }
+
+  private skipDone(): void {
+    const done = new Set(this.state.done);
+    while (this.next < this.chunks && done.has(this.next)) this.next++;
+  }
+
+  hasWork(): boolean {
+    if (this.failed || this.job.file.size === 0) return false;
+    this.skipDone();
+    return this.next < this.chunks;
+  }
+
+  /** The next chunk index this file can give a free connection, or null. */
+  take(): number | null {
+    if (this.failed || this.job.file.size === 0) return null;
+    this.skipDone();
+    if (this.next >= this.chunks) return null;
+    this.running++;
+    return this.next++;
+  }
+
+  get done(): Promise<void> {
+    return this.finished;
+  }
+
+  async runChunk(index: number): Promise<void> {
+    const start = index * this.state.chunkBytes;
+    const end = Math.min(this.job.file.size, start + this.state.chunkBytes) - 1;
+    const progress = { written: 0 };
+    try {
+      this.source ??= locate(this.job, this.o, this.dispatcher);
+      const src = await this.source;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.fetchRange(src, start, end, progress);
+          break;
+        } catch (err) {
+          if (err instanceof BerthError || this.o.signal?.aborted || attempt >= RETRIES || diskFull(err)) throw err;
+          this.o.onLine?.(`retrying ${this.job.repoId}/${this.job.file.path} from byte ${start + progress.written} (${(err as Error).message})`);
+          await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+        }
+      }
+      this.state.done.push(index);
+      await this.saveState();
+    } catch (err) {
+      this.failed ??= diskFull(err) ? diskFullError(this.job) : err;
+    } finally {
+      this.running--;
+      this.settleIfDone();
+    }
+  }
+
+  /** Fetches bytes start+progress.written..to into place; progress survives a failed attempt. */
+  private async fetchRange(src: { url: string; withToken: boolean }, start: number, to: number, progress: { written: number }): Promise<void> {
+    const from = start + progress.written;
+    const headers: Record<string, string> = { range: `bytes=${from}-${to}` };
+    if (src.withToken && this.job.auth.token) headers.authorization = `Bearer ${this.job.auth.token}`;
+    const res = await request(src.url, { method: 'GET', headers, dispatcher: this.dispatcher, signal: this.o.signal });
+    if (res.statusCode !== 206 && !(res.statusCode === 200 && from === 0 && to === this.job.file.size - 1)) {
+      await res.body.dump();
+      if (res.statusCode === 200) throw new BerthError('WEIGHTS_FAILED', `The server of ${src.url.split('?')[0]} ignores Range requests.`, 'Use a Hub mirror that supports ranges.');
+      const h = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+      throw await hubError(new Response(null, { status: res.statusCode, headers: h }), { repoId: this.job.repoId, revision: this.job.commit, path: this.job.file.path }, this.job.auth, this.o.endpoint);
+    }
+    let pos = from;
+    for await (const chunk of res.body) {
+      const buf = chunk as Buffer;
+      const len = Math.min(buf.length, to + 1 - pos);
+      if (len <= 0) break;
+      await this.fh!.write(buf, 0, len, pos);
+      pos += len;
+      progress.written += len;
+      this.o.onBytes?.(this.job, len);
+    }
+    if (pos !== to + 1) throw new Error(`connection closed after ${pos - from} of ${to + 1 - from} bytes`);
+  }
+
+  private saveState(): Promise<void> {
+    // Serialised: two chunks finishing together must not interleave their writes.
+    this.saving = this.saving.then(async () => {
+      const tmp = `${this.paths.state}.tmp`;
+      await writeFile(tmp, JSON.stringify(this.state));
+      await rename(tmp, this.paths.state);
+    });
+    return this.saving;
+  }
+
+  private settleIfDone(): void {
+    if (this.running > 0) return;
+    if (this.failed) {
+      void this.close().finally(() => this.rejectFinished(this.failed));
+      return;
+    }
+    if (this.state.done.length < this.chunks && this.job.file.size > 0) return;
+    void this.finish().then(this.resolveFinished, this.rejectFinished);
+  }
+
+  private async finish(): Promise<void> {
+    await this.saving;
+    await this.close();
+    if (!(await verify(this.paths.data, this.job.file))) {
+      // A corrupt partial would fail every resume: start that file over next time.
+      await rm(this.paths.data, { force: true });
+      await rm(this.paths.state, { force: true });
+      throw new BerthError('WEIGHTS_FAILED', `${this.job.repoId}/${this.job.file.path} did not match its ${this.job.file.lfs ? 'sha256' : 'git hash'} ${this.job.file.etag} after download.`, 'Start again to download it afresh; if it fails again, the hub or a proxy is altering the file.');
+    }
+    await rename(this.paths.data, this.job.blobPath);
+    await rm(this.paths.state, { force: true });
+    this.o.onFileDone?.(this.job);
+  }
+
+  async close(): Promise<void> {
+    const fh = this.fh;
+    this.fh = null;
+    await fh?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Downloads every job's blob. Up to `connections` ranges are in flight: a file's chunks are
+ * handed out in order, the next file starts as soon as a connection is free. Rejects with
+ * the first error once every connection has stopped (partials stay for a resume).
+ */
+export async function downloadBlobs(jobs: BlobJob[], o: DownloadOptions): Promise<void> {
+  if (!jobs.length) return;
+  const connections = o.connections ?? 16;
+  const chunkBytes = o.chunkBytes ?? 16 * 2 ** 20;
+  const dispatcher = new Agent({ connections, pipelining: 1, keepAliveTimeout: 10_000 });
+  const pending = jobs.slice();
+  const open: FileDownload[] = [];
+  const all: Promise<void>[] = [];
+  let error: unknown = null;
+  let inFlight = 0;
+  let opening = 0;
+
+  try {
+    await new Promise<void>((resolve) => {
+      const pump = async (): Promise<void> => {
+        while (!error && !o.signal?.aborted && inFlight < connections) {
+          let picked: { f: FileDownload; index: number } | null = null;
+          for (const f of open) {
+            const index = f.take();
+            if (index !== null) {
+              picked = { f, index };
+              break;
+            }
+          }
+          if (!picked) {
+            const job = pending.shift();
+            if (!job) break;
+            const f = new FileDownload(job, o, dispatcher, chunkBytes);
+            opening++;
+            try {
+              await f.open();
+            } catch (err) {
+              error ??= diskFull(err) ? diskFullError(job) : err;
+              break;
+            } finally {
+              opening--;
+            }
+            open.push(f);
+            all.push(f.done.then(() => {
+              open.splice(open.indexOf(f), 1);
+              void pump();
+            }, (err) => {
+              error ??= err;
+            }));
+            continue;
+          }
+          inFlight++;
+          void picked.f.runChunk(picked.index).finally(() => {
+            inFlight--;
+            void pump();
+          });
+        }
+        if (inFlight === 0 && opening === 0 && (error || o.signal?.aborted || (!pending.length && !open.some((f) => f.hasWork())))) resolve();
+      };
+      void pump();
+    });
+    await Promise.allSettled(all);
+    if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
+    if (error) throw error;
+  } finally {
+    await Promise.all(open.map((f) => f.close()));
+    await dispatcher.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,228 @@
+// The weights stage: between the image and the container, every model_cache / weights entry
+// is resolved to a commit, filtered by its patterns, downloaded into the host's Hugging Face
+// cache where missing, linked into the cache's snapshot layout, and laid out in the
+// deployment's view for the container. Without the Hub, what the cache already holds is
+// used (with a warning).
+import { statfs } from 'node:fs/promises';
+import { BerthError } from '../../../shared/errors.js';
+import type { WeightsProgress } from '../../../shared/api/types.js';
+import { describePatterns, keepPath, weightsLabel, type WeightsEntry } from '../../../shared/truss/weights.js';
+import { formatBytes } from '../../../shared/truss/units.js';
+import { downloadBlobs, resumableBytes, type BlobJob } from './blob-download.js';
+import { blobPath, hasBlob, linkSnapshot, readRef, snapshotFiles, writeRef } from './hf-cache.js';
+import { HubClient, type HubAuth, type HubFile } from './hub-client.js';
+import { buildView, type ViewEntry } from './view.js';
+
+export interface ResolvedEntry extends ViewEntry {
+  auth: HubAuth;
+  /** Resolved from the cache alone: the Hub was unreachable. */
+  offline: boolean;
+  /** Bytes of the kept files, and of those not yet in the cache. */
+  totalBytes: number;
+  missingBytes: number;
+  missingFiles: number;
+}
+
+export interface WeightsContext {
+  cacheDir: string;
+  endpoint: string;
+  /** The token for an entry (its secret, else HF_TOKEN for the CLI), with where it came from. */
+  authFor(entry: WeightsEntry): Promise<HubAuth>;
+  signal?: AbortSignal;
+  onLine?: (line: string) => void;
+  connections?: number;
+  chunkBytes?: number;
+}
+
+/** Resolves one entry: commit and kept files, from the Hub, or from the cache when it is unreachable. */
+export async function resolveEntry(entry: WeightsEntry, ctx: WeightsContext): Promise<ResolvedEntry> {
+  const auth = await ctx.authFor(entry);
+  let commit: string;
+  let files: HubFile[];
+  let offline = false;
+  try {
+    const r = await new HubClient(ctx.endpoint, auth).resolve(entry.repoId, entry.revision, ctx.signal);
+    commit = r.commit;
+    files = r.files;
+  } catch (err) {
+    if (!(err instanceof BerthError) || err.code !== 'WEIGHTS_UNREACHABLE') throw err;
+    const cached = await readRef(ctx.cacheDir, entry.repoId, entry.revision);
+    const cachedFiles = cached ? await snapshotFiles(ctx.cacheDir, entry.repoId, cached) : [];
+    if (!cached || !cachedFiles.length) {
+      throw new BerthError('WEIGHTS_UNREACHABLE', `${err.message.replace(/\.$/, '')}, and ${entry.repoId}@${entry.revision} is not in the Hugging Face cache (${ctx.cacheDir}).`, 'Connect to the network once (or set HF_ENDPOINT to a reachable mirror) so Berth can download it; later starts work offline.');
+    }
+    commit = cached;
+    files = cachedFiles;
+    offline = true;
+  }
+  const kept = files.filter((f) => keepPath(f.path, entry));
+  if (!kept.length) {
+    throw new BerthError('WEIGHTS_NOT_FOUND', `No files matched in ${entry.repoId}@${entry.revision} (${files.length} files at ${commit.slice(0, 12)}): ${describePatterns(entry)}.`, `Fix the patterns of ${entry.key}[${entry.index}]: ${entry.dialect === 'glob' ? 'weights use shell globs (* stays in one folder, **/ crosses folders)' : 'model_cache patterns without * must equal the path'}.`);
+  }
+  let missingBytes = 0;
+  let missingFiles = 0;
+  for (const f of kept) {
+    if (!(await hasBlob(blobPath(ctx.cacheDir, entry.repoId, f.etag), f.size))) {
+      missingBytes += f.size;
+      missingFiles++;
+    }
+  }
+  if (offline && missingFiles) {
+    throw new BerthError('WEIGHTS_UNREACHABLE', `The Hub at ${ctx.endpoint} is unreachable and ${missingFiles} files of ${entry.repoId}@${commit.slice(0, 12)} are missing from the cache.`, 'Connect to the network (or set HF_ENDPOINT to a reachable mirror) and start again.');
+  }
+  return { entry, auth, commit, files: kept, offline, totalBytes: kept.reduce((n, f) => n + f.size, 0), missingBytes, missingFiles };
+}
+
+/** Progress over all files of a stage: totals, a rate over the last seconds, the files in flight. */
+class ProgressMeter {
+  private done = 0;
+  private filesDone = 0;
+  private readonly active = new Map<string, { repo: string; path: string; size: number; done: number }>();
+  private readonly samples: Array<[number, number]> = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly total: number,
+    private readonly files: number,
+    private readonly cached: number,
+    private readonly emit: (p: WeightsProgress) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.flush(), 250);
+    this.timer.unref?.();
+    this.flush();
+  }
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.flush();
+  }
+  fileStart(job: BlobJob, already: number): void {
+    this.active.set(job.blobPath, { repo: job.repoId, path: job.file.path, size: job.file.size, done: already });
+    this.done += already;
+  }
+  bytes(job: BlobJob, n: number): void {
+    this.done += n;
+    const a = this.active.get(job.blobPath);
+    if (a) a.done += n;
+  }
+  fileDone(job: BlobJob): void {
+    this.active.delete(job.blobPath);
+    this.filesDone++;
+  }
+
+  snapshot(): WeightsProgress {
+    const now = Date.now();
+    this.samples.push([now, this.done]);
+    while (this.samples.length > 2 && now - this.samples[0][0] > 5000) this.samples.shift();
+    const [t0, b0] = this.samples[0];
+    const rate = now > t0 ? ((this.done - b0) * 1000) / (now - t0) : 0;
+    const left = Math.max(0, this.total - this.done);
+    return {
+      totalBytes: this.total,
+      doneBytes: Math.min(this.done, this.total),
+      rate,
+      etaS: rate > 0 ? left / rate : null,
+      filesTotal: this.files,
+      filesDone: this.filesDone,
+      filesCached: this.cached,
+      active: [...this.active.values()].slice(0, 6),
+      message: `${formatBytes(Math.min(this.done, this.total))} of ${formatBytes(this.total)}, ${this.filesDone}/${this.files} files${rate > 0 ? ` at ${formatBytes(rate)}/s` : ''}`,
+    };
+  }
+
+  private flush(): void {
+    this.emit(this.snapshot());
+  }
+}
+
+export interface StageResult {
+  entries: ResolvedEntry[];
+  warnings: string[];
+  /** Bytes actually transferred by this start. */
+  downloadedBytes: number;
+}
+
+export interface StageOptions extends WeightsContext {
+  /** The deployment's view folder (plan.weightsView); null builds none. */
+  viewDir: string | null;
+  onProgress?: (p: WeightsProgress) => void;
+}
+
+/** Runs the whole stage for a plan's entries. Cancelled by the signal; partial data stays for a resume. */
+export async function runWeightsStage(entries: WeightsEntry[], o: StageOptions): Promise<StageResult> {
+  const warnings: string[] = [];
+  const resolved: ResolvedEntry[] = [];
+  for (const e of entries) {
+    const r = await resolveEntry(e, o);
+    o.onLine?.(`${weightsLabel(e)} -> commit ${r.commit}${r.offline ? ' (from the cache: the Hub is unreachable)' : ''}: ${r.files.length} files, ${formatBytes(r.totalBytes)}${r.missingFiles ? `, ${r.missingFiles} to download (${formatBytes(r.missingBytes)})` : ', all cached'}`);
+    if (r.offline) warnings.push(`the Hub at ${o.endpoint} is unreachable: using ${e.repoId}@${r.commit.slice(0, 12)} from the cache`);
+    resolved.push(r);
+  }
+
+  // One job per missing blob: two entries of the same repo share their downloads.
+  const jobs = new Map<string, BlobJob>();
+  let cachedFiles = 0;
+  for (const r of resolved) {
+    for (const f of r.files) {
+      const path = blobPath(o.cacheDir, r.entry.repoId, f.etag);
+      if (jobs.has(path)) continue;
+      if (await hasBlob(path, f.size)) cachedFiles++;
+      else jobs.set(path, { repoId: r.entry.repoId, commit: r.commit, file: f, blobPath: path, auth: r.auth });
+    }
+  }
+  const list = [...jobs.values()];
+  let total = 0;
+  let resumable = 0;
+  for (const j of list) {
+    total += j.file.size;
+    resumable += await resumableBytes(j.blobPath, j.file.size);
+  }
+  if (list.length) {
+    // Before the first byte: a download that cannot fit fails now, not at 90%.
+    const need = total - resumable;
+    const fs = await statfs(o.cacheDir).catch(async () => {
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(o.cacheDir, { recursive: true });
+      return statfs(o.cacheDir);
+    });
+    const free = Number(fs.bavail) * Number(fs.bsize);
+    if (need > free) {
+      throw new BerthError('WEIGHTS_DISK_FULL', `The weights need ${formatBytes(need)} more in ${o.cacheDir}, which has ${formatBytes(free)} free.`, 'Free space on that disk (`berth weights rm` removes cached repos), or point HF_HOME / HF_HUB_CACHE at a larger disk, then start again.');
+    }
+  }
+
+  const meter = new ProgressMeter(total, list.length, cachedFiles, (p) => o.onProgress?.(p));
+  let downloaded = 0;
+  if (list.length) {
+    meter.start();
+    try {
+      await downloadBlobs(list, {
+        endpoint: o.endpoint,
+        connections: o.connections,
+        chunkBytes: o.chunkBytes,
+        signal: o.signal,
+        onLine: o.onLine,
+        onFileStart: (j, already) => meter.fileStart(j, already),
+        onBytes: (j, n) => {
+          downloaded += n;
+          meter.bytes(j, n);
+        },
+        onFileDone: (j) => meter.fileDone(j),
+      });
+    } finally {
+      meter.stop();
+    }
+  }
+
+  for (const r of resolved) {
+    for (const f of r.files) await linkSnapshot(o.cacheDir, r.entry.repoId, r.commit, f);
+    await writeRef(o.cacheDir, r.entry.repoId, r.entry.revision, r.commit);
+  }
+  if (o.viewDir) {
+    const v = await buildView(o.viewDir, o.cacheDir, resolved);
+    if (v.copied) warnings.push(`${v.copied} weights files were copied, not linked: the Hugging Face cache and ${o.viewDir} are on different filesystems (set BERTH_WEIGHTS_VIEWS to a folder on the cache's disk)`);
+  }
+  return { entries: resolved, warnings, downloadedBytes: downloaded };
+}
