@@ -222,6 +222,9 @@ async function runTruss(path: string, o: { cpuOnly: boolean; repull: boolean; ga
 
   try {
     d = await supervisor.open(path);
+    // open() plans for this machine's GPUs; --cpu must be applied before the plan is judged,
+    // or the very error whose hint says "use --cpu" refuses it.
+    if (o.cpuOnly) await d.load({ cpuOnly: true });
     const plan = d.plan;
     if (!plan) {
       const issues = d.issues.length ? d.issues : [];
@@ -237,7 +240,7 @@ async function runTruss(path: string, o: { cpuOnly: boolean; repull: boolean; ga
     const buf = logsFor(d.id)!;
     const printLog = (l: LogLine) => {
       if (l.stream === 'system') {
-        if (/^\[(build|gpu)\]|^re-adopted/.test(l.text)) out.line(c.dim(l.text));
+        if (/^\[(build|gpu|weights)\]|^re-adopted/.test(l.text)) out.line(c.dim(l.text));
         return;
       }
       out.line(l.stream === 'stderr' ? `${c.dim('|')} ${l.text}` : `${c.dim('|')} ${l.text}`);
