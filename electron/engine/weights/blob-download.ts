@@ -123,6 +123,7 @@ class FileDownload {
   private resolveFinished!: () => void;
   private rejectFinished!: (e: unknown) => void;
   private saving: Promise<void> = Promise.resolve();
+  private settling = false;
 
   constructor(
     readonly job: BlobJob,
@@ -190,11 +191,15 @@ class FileDownload {
     try {
       this.source ??= locate(this.job, this.o, this.dispatcher);
       const src = await this.source;
+      // A connection that delivered bytes before it broke resets the count: only attempts
+      // that make no progress at all use up the retries.
       for (let attempt = 0; ; attempt++) {
+        const before = progress.written;
         try {
           await this.fetchRange(src, start, end, progress);
           break;
         } catch (err) {
+          if (progress.written > before) attempt = 0;
           if (err instanceof BerthError || this.o.signal?.aborted || attempt >= RETRIES || diskFull(err)) throw err;
           this.o.onLine?.(`retrying ${this.job.repoId}/${this.job.file.path} from byte ${start + progress.written} (${(err as Error).message})`);
           await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
@@ -246,13 +251,21 @@ class FileDownload {
     return this.saving;
   }
 
+  /** Stops handing out chunks; settles now when none is in flight (a file that never started). */
+  abandon(reason: unknown): void {
+    this.failed ??= reason;
+    this.settleIfDone();
+  }
+
   private settleIfDone(): void {
-    if (this.running > 0) return;
+    if (this.running > 0 || this.settling) return;
     if (this.failed) {
+      this.settling = true;
       void this.close().finally(() => this.rejectFinished(this.failed));
       return;
     }
     if (this.state.done.length < this.chunks && this.job.file.size > 0) return;
+    this.settling = true;
     void this.finish().then(this.resolveFinished, this.rejectFinished);
   }
 
@@ -338,6 +351,8 @@ export async function downloadBlobs(jobs: BlobJob[], o: DownloadOptions): Promis
       };
       void pump();
     });
+    // Files opened but never started (the error came first) settle now.
+    if (error || o.signal?.aborted) for (const f of open) f.abandon(error ?? o.signal?.reason);
     await Promise.allSettled(all);
     if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
     if (error) throw error;

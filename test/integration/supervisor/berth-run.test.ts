@@ -1,61 +1,17 @@
 // `berth run` as a real child process on the real engine: end to end through the gateway
 // and a clean Ctrl-C, and a Berth process killed with SIGKILL whose successor re-adopts the
 // same container (then leaves nothing behind).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretStore } from '../../../electron/engine/secrets/index.js';
 import { docker } from '../../helpers/docker.js';
 import { tmpDir, type TempDir } from '../../helpers/tmp.js';
+import { berthCli } from '../../helpers/berth-cli.js';
 import { instanceContainers, leftoverSecretFiles, removeInstance, writeFastSettings, writeTruss } from './support.js';
 
 const ROOT = path.resolve(__dirname, '../../..');
-
-interface Child {
-  proc: ChildProcess;
-  output(): string;
-  waitFor(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-}
-
-function berthRun(args: string[], home: string): Child {
-  const proc = spawn(process.execPath, [path.join(ROOT, 'bin/berth.js'), 'run', ...args], {
-    env: { ...process.env, BERTH_HOME: home, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const waiters = new Set<() => void>();
-  const onData = (b: Buffer) => {
-    out += b.toString();
-    for (const w of waiters) w();
-  };
-  proc.stdout!.on('data', onData);
-  proc.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  return {
-    proc,
-    output: () => out,
-    exited,
-    waitFor(re, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const m = out.match(re);
-          if (!m) return false;
-          waiters.delete(check);
-          clearTimeout(t);
-          resolve(m);
-          return true;
-        };
-        const t = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no ${re} within ${timeoutMs} ms; output:\n${out}`));
-        }, timeoutMs);
-        if (!check()) waiters.add(check);
-        void exited.then(() => setTimeout(() => !check() && (clearTimeout(t), reject(new Error(`berth run exited before ${re}; output:\n${out}`))), 50));
-      });
-    },
-  };
-}
+const berthRun = (args: string[], home: string) => berthCli(['run', ...args], { BERTH_HOME: home });
 
 let tmp: TempDir;
 let home: string;

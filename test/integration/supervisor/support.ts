@@ -46,10 +46,10 @@ export function writeTruss(root: string, spec: TrussSpec): string {
   return dir;
 }
 
-/** Settings for fast tests: 1 s probes (the minimum), no HF cache volume, small /dev/shm. */
-export function writeFastSettings(dataDir: string): void {
+/** Settings for fast tests: 1 s probes (the minimum), small /dev/shm, the HF cache shared or not. */
+export function writeFastSettings(dataDir: string, o: { shareHfCache?: boolean } = {}): void {
   fs.mkdirSync(dataDir, { recursive: true });
-  fs.writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify({ probePeriodMs: 1000, hfCacheVolume: null, shmSize: '64m' }));
+  fs.writeFileSync(path.join(dataDir, 'settings.json'), JSON.stringify({ probePeriodMs: 1000, shareHfCache: o.shareHfCache ?? false, shmSize: '64m' }));
 }
 
 export function instanceFilter(dataDir: string): string[] {
