@@ -2,7 +2,8 @@
 // connections, resumable, and checked before they enter the cache.
 //
 // A blob is written to `blobs/<etag>.berth-partial` by positional writes, so chunks land in
-// any order; `<etag>.berth-partial.json` records the chunks that are complete. A file with
+// any order; `<etag>.berth-partial.json` records the chunks that are complete and, every
+// half second, how far each chunk in flight has got. A file with
 // holes is therefore never taken for a complete one, and a restart after a kill fetches only
 // the missing chunks. (Python's huggingface_hub resumes `<etag>.incomplete` by appending from
 // its size, so Berth must not leave holed files under that name.) Only after the sha256 (LFS)
@@ -43,7 +44,12 @@ interface PartialState {
   size: number;
   chunkBytes: number;
   done: number[];
+  /** Chunks begun but not finished: index -> bytes from the chunk's start already on disk. */
+  partial?: Record<string, number>;
 }
+
+/** How often the record of in-flight chunks is saved: what a kill can cost, per connection. */
+const SAVE_EVERY_MS = 500;
 
 const RETRIES = 5;
 
@@ -55,7 +61,8 @@ export function partialPaths(blobPath: string): { data: string; state: string } 
 export async function resumableBytes(blobPath: string, size: number): Promise<number> {
   const st = await readState(partialPaths(blobPath).state, size);
   if (!st) return 0;
-  return st.done.reduce((n, i) => n + Math.min(st.chunkBytes, size - i * st.chunkBytes), 0);
+  const partial = Object.values(st.partial ?? {}).reduce((n, b) => n + b, 0);
+  return st.done.reduce((n, i) => n + Math.min(st.chunkBytes, size - i * st.chunkBytes), 0) + partial;
 }
 
 async function readState(path: string, size: number): Promise<PartialState | null> {
@@ -124,6 +131,11 @@ class FileDownload {
   private rejectFinished!: (e: unknown) => void;
   private saving: Promise<void> = Promise.resolve();
   private settling = false;
+  private lastSave = 0;
+  /** Bytes on disk of each chunk in flight, saved with the record so a kill loses little. */
+  private readonly inflight = new Map<number, { written: number }>();
+  /** Chunks a killed run had begun: where each resumes. */
+  private resume = new Map<number, number>();
 
   constructor(
     readonly job: BlobJob,
@@ -150,6 +162,7 @@ class FileDownload {
     const dataExists = await stat(this.paths.data).then((s) => s.isFile(), () => false);
     if (!st || !dataExists) st = { size, chunkBytes: this.chunkBytes, done: [] };
     this.state = st;
+    this.resume = new Map(Object.entries(st.partial ?? {}).map(([i, b]) => [Number(i), b]));
     this.fh = await open(this.paths.data, dataExists ? 'r+' : 'w+');
     const already = await resumableBytes(this.job.blobPath, size);
     if (already > 0) this.o.onLine?.(`resuming ${this.job.repoId}/${this.job.file.path}: ${already} of ${size} bytes already downloaded`);
@@ -187,7 +200,9 @@ class FileDownload {
   async runChunk(index: number): Promise<void> {
     const start = index * this.state.chunkBytes;
     const end = Math.min(this.job.file.size, start + this.state.chunkBytes) - 1;
-    const progress = { written: 0 };
+    const progress = { written: this.resume.get(index) ?? 0 };
+    this.resume.delete(index);
+    this.inflight.set(index, progress);
     try {
       this.source ??= locate(this.job, this.o, this.dispatcher);
       const src = await this.source;
@@ -205,6 +220,7 @@ class FileDownload {
           await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
         }
       }
+      this.inflight.delete(index);
       this.state.done.push(index);
       await this.saveState();
     } catch (err) {
@@ -237,15 +253,20 @@ class FileDownload {
       pos += len;
       progress.written += len;
       this.o.onBytes?.(this.job, len);
+      if (Date.now() - this.lastSave >= SAVE_EVERY_MS) void this.saveState();
     }
     if (pos !== to + 1) throw new Error(`connection closed after ${pos - from} of ${to + 1 - from} bytes`);
   }
 
   private saveState(): Promise<void> {
     // Serialised: two chunks finishing together must not interleave their writes.
+    this.lastSave = Date.now();
     this.saving = this.saving.then(async () => {
       const tmp = `${this.paths.state}.tmp`;
-      await writeFile(tmp, JSON.stringify(this.state));
+      const partial: Record<string, number> = {};
+      for (const [i, b] of this.resume) partial[i] = b;
+      for (const [i, p] of this.inflight) if (p.written > 0) partial[i] = p.written;
+      await writeFile(tmp, JSON.stringify({ ...this.state, partial }));
       await rename(tmp, this.paths.state);
     });
     return this.saving;

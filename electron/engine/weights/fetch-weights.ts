@@ -8,7 +8,8 @@ import { BerthError } from '../../../shared/errors.js';
 import type { WeightsProgress } from '../../../shared/api/types.js';
 import { describePatterns, keepPath, weightsLabel, type WeightsEntry } from '../../../shared/truss/weights.js';
 import { formatBytes } from '../../../shared/truss/units.js';
-import { downloadBlobs, resumableBytes, type BlobJob } from './blob-download.js';
+import { downloadBlobs, resumableBytes, type BlobJob, type DownloadOptions } from './blob-download.js';
+import { tryLockBlob, waitForUnlock } from './blob-lock.js';
 import { blobPath, hasBlob, linkSnapshot, readRef, snapshotFiles, writeRef } from './hf-cache.js';
 import { HubClient, type HubAuth, type HubFile } from './hub-client.js';
 import { buildView, type ViewEntry } from './view.js';
@@ -137,6 +138,47 @@ class ProgressMeter {
   }
 }
 
+/**
+ * Downloads the blobs this process can lock; waits for those another deployment or Berth
+ * process is downloading, then takes over whatever that download did not finish.
+ */
+async function downloadShared(jobs: BlobJob[], o: DownloadOptions): Promise<void> {
+  const mine: Array<{ job: BlobJob; release: () => Promise<void> }> = [];
+  const theirs: BlobJob[] = [];
+  for (const job of jobs) {
+    const release = await tryLockBlob(job.blobPath);
+    if (release) mine.push({ job, release });
+    else theirs.push(job);
+  }
+  if (theirs.length) o.onLine?.(`${theirs.length} files are being downloaded by another deployment or Berth process: waiting for them (${theirs.map((j) => j.file.path).slice(0, 3).join(', ')}${theirs.length > 3 ? ', ...' : ''})`);
+  // Waiting ends with this stage: when our own downloads fail, nobody polls on behind it.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(o.signal?.reason);
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const waits = theirs.map(async (job) => {
+    await waitForUnlock(job.blobPath, stop.signal);
+    if (await hasBlob(job.blobPath, job.file.size)) {
+      o.onFileStart?.(job, job.file.size);
+      o.onFileDone?.(job);
+      return null;
+    }
+    return job;
+  });
+  const waited = Promise.all(waits);
+  waited.catch(() => undefined);
+  try {
+    await downloadBlobs(mine.map((m) => m.job), o);
+  } catch (err) {
+    stop.abort(err);
+    o.signal?.removeEventListener('abort', onAbort);
+    throw err;
+  } finally {
+    await Promise.all(mine.map((m) => m.release()));
+  }
+  const left = (await waited.finally(() => o.signal?.removeEventListener('abort', onAbort))).filter((j): j is BlobJob => j !== null);
+  if (left.length) await downloadShared(left, o);
+}
+
 export interface StageResult {
   entries: ResolvedEntry[];
   warnings: string[];
@@ -198,7 +240,7 @@ export async function runWeightsStage(entries: WeightsEntry[], o: StageOptions):
   if (list.length) {
     meter.start();
     try {
-      await downloadBlobs(list, {
+      await downloadShared(list, {
         endpoint: o.endpoint,
         connections: o.connections,
         chunkBytes: o.chunkBytes,

@@ -45,6 +45,8 @@ export async function linkSnapshot(cacheDir: string, repoId: string, commit: str
 
 /** refs/<branch or tag> = commit (no newline), unless the revision is the commit itself. */
 export async function writeRef(cacheDir: string, repoId: string, revision: string, commit: string): Promise<void> {
+  // An empty refs/ for a repo pinned by commit: @huggingface/hub's scanner expects the folder.
+  await mkdir(join(repoDir(cacheDir, repoId), 'refs'), { recursive: true });
   if (revision === commit) return;
   const ref = join(repoDir(cacheDir, repoId), 'refs', ...revision.split('/'));
   await mkdir(dirname(ref), { recursive: true });
