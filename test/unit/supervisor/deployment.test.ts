@@ -48,6 +48,42 @@ describe('Deployment lifecycle (fake container, real HTTP probes)', () => {
     expect(startup.some((p) => p.status === 503)).toBe(true);
   });
 
+  it('a config with weights passes through fetching_weights (progress, pinned commit in the reason) before the container', async () => {
+    const env = new FakeEnv(testPlan({ weights: [{ key: 'weights', index: 0, repoId: 'org/m', revision: 'main', allowPatterns: [], ignorePatterns: [], dialect: 'glob', target: '/models/m', secretName: null }] }), { ready: () => 200, live: () => 200 });
+    const d = make(env);
+    const progress: string[] = [];
+    d.on('progress', (p) => progress.push(p.kind));
+    await d.start();
+    await waitFor(d, 'ready');
+    expect(d.timeline().map((e) => e.state)).toEqual(['idle', 'pulling', 'fetching_weights', 'starting', 'waiting_for_startup', 'ready']);
+    expect(d.timeline().find((e) => e.state === 'starting')!.reason).toMatch(/weights fake@main \(all from the cache\)/);
+    expect(progress).toContain('weights');
+    expect(env.weightsFetches).toBe(1);
+  });
+
+  it('a config without weights skips the stage', async () => {
+    const env = new FakeEnv(testPlan(), { ready: () => 200, live: () => 200 });
+    const d = make(env);
+    await d.start();
+    await waitFor(d, 'ready');
+    expect(env.weightsFetches).toBe(0);
+  });
+
+  it('Stop during fetching_weights cancels the download: stopped, no container, gateway closed', async () => {
+    const env = new FakeEnv(testPlan({ weights: [{ key: 'model_cache', index: 0, repoId: 'org/m', revision: 'main', allowPatterns: [], ignorePatterns: [], dialect: 'truss', target: '/app/model_cache/m', secretName: 'hf_access_token' }] }), { ready: () => 200, live: () => 200 });
+    env.weightsHang = true;
+    const d = make(env);
+    void d.start();
+    await waitFor(d, 'fetching_weights');
+    await d.stop();
+    expect(d.state.name).toBe('stopped');
+    expect(env.weightsAborted).toBe(true);
+    expect(env.containersCreated).toBe(0);
+    expect(env.gatewaysClosed).toBe(env.gatewaysOpened.length);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(d.state.name).toBe('stopped');
+  });
+
   it('startup threshold exceeded -> failed with the reason, container removed', async () => {
     const env = new FakeEnv(testPlan({ probes: { ...testPlan().probes, startupThresholdS: 0.5 } }), { ready: () => 503, live: () => 200 });
     const d = make(env);

@@ -65,6 +65,10 @@ export class FakeEnv {
   }
   systemLines: string[] = [];
   weightsFetches = 0;
+  /** When set, fetchWeights hangs like a long download until its signal aborts (then rejects as the real one does). */
+  weightsHang = false;
+  weightsAborted = false;
+  containersCreated = 0;
   gatewaysOpened: string[] = [];
   gatewaysClosed = 0;
   confirmed: Array<[string, number]> = [];
@@ -104,10 +108,19 @@ export class FakeEnv {
       buildImage: async () => {},
       fetchWeights: async (_p, o) => {
         this.weightsFetches++;
+        if (this.weightsHang) {
+          await new Promise<void>((_, reject) => o.signal.addEventListener('abort', () => {
+            this.weightsAborted = true;
+            reject(o.signal.reason);
+          }, { once: true }));
+        }
         o.onProgress({ totalBytes: 10, doneBytes: 10, rate: 0, etaS: null, filesTotal: 1, filesDone: 1, filesCached: 0, active: [], message: 'fake' });
         return { warnings: [], summary: 'weights fake@main (all from the cache)' };
       },
-      createContainer: async () => ref,
+      createContainer: async () => {
+        this.containersCreated++;
+        return ref;
+      },
       attachContainer: () => ref,
       inspectContainer: async (): Promise<ContainerFacts | null> => ({ id: 'c1', name: 'berth-dep-1', running: !!this.server, exitCode: this.exitCode, oomKilled: false, labels: {}, hostPort: this.port, gpuDeviceIds: [], secretsDir: null }),
       followLogs: () => () => {},
