@@ -8,6 +8,7 @@ import { Deployments } from './screens/Deployments.js';
 import { DeploymentDetail } from './screens/detail/DeploymentDetail.js';
 import { Gpus } from './screens/Gpus.js';
 import { Secrets } from './screens/Secrets.js';
+import { Weights } from './screens/Weights.js';
 import { Settings } from './screens/Settings.js';
 
 export function App() {
@@ -22,6 +23,7 @@ export function App() {
           {route.name === 'deployments' && <Deployments />}
           {route.name === 'deployment' && <DeploymentDetail id={route.id} tab={route.tab} />}
           {route.name === 'gpus' && <Gpus />}
+          {route.name === 'weights' && <Weights />}
           {route.name === 'secrets' && <Secrets />}
           {route.name === 'settings' && <Settings />}
         </ErrorBoundary>

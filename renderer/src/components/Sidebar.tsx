@@ -7,6 +7,7 @@ import { Icon } from './Icon.js';
 const NAV: Array<{ name: Route['name']; label: string }> = [
   { name: 'deployments', label: 'Deployments' },
   { name: 'gpus', label: 'GPUs' },
+  { name: 'weights', label: 'Weights' },
   { name: 'secrets', label: 'Secrets' },
   { name: 'settings', label: 'Settings' },
 ];

@@ -20,6 +20,11 @@ export function formatTime(t: number): string {
   return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }
 
+/** Date and time, for things older than today (the weights cache). */
+export function formatDateTime(t: number): string {
+  return new Date(t).toLocaleString([], { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
 export type Tone = 'ok' | 'warn' | 'bad' | 'busy' | 'idle';
 
 export const STATE_LABEL: Record<DeploymentStateName, string> = {

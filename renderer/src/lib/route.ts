@@ -5,6 +5,7 @@ export type Route =
   | { name: 'deployments' }
   | { name: 'deployment'; id: string; tab: DetailTab }
   | { name: 'gpus' }
+  | { name: 'weights' }
   | { name: 'secrets' }
   | { name: 'settings' };
 
@@ -20,6 +21,7 @@ export function parseRoute(hash: string): Route {
       return { name: 'deployment', id: parts[1], tab };
     }
     case 'gpus': return { name: 'gpus' };
+    case 'weights': return { name: 'weights' };
     case 'secrets': return { name: 'secrets' };
     case 'settings': return { name: 'settings' };
     default: return { name: 'deployments' };

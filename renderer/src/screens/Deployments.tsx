@@ -10,6 +10,9 @@ import { CopyButton } from '../components/CopyButton.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useAction } from '../components/useAction.js';
 import { DeploymentActions } from '../components/DeploymentActions.js';
+import { formatBytes } from '../lib/format.js';
+import { hasStageProgress, progressFraction, stageKind, stageProgress, STAGE_LABEL } from '../lib/progress.js';
+import type { DeploymentStateName } from '../../../shared/deployment.js';
 
 export function Deployments() {
   const deployments = Object.values(useStore(deploymentsStore)).sort((a, b) => a.modelName.localeCompare(b.modelName));
@@ -54,7 +57,7 @@ function DeploymentRow({ d }: { d: DeploymentSummary }) {
       <td>
         <StatusBadge state={d.state} />
         <div className="sub">{d.state.reason}</div>
-        {(d.state.name === 'pulling' || d.state.name === 'building') && <RowProgress id={d.id} fallback={d.state.progress} />}
+        {hasStageProgress(d.state.name) && <RowProgress id={d.id} state={d.state.name} fallback={d.state.progress} />}
       </td>
       <td className="mono">{d.gpuDeviceIds.length ? d.gpuDeviceIds.join(', ') : '—'}</td>
       <td>
@@ -67,10 +70,20 @@ function DeploymentRow({ d }: { d: DeploymentSummary }) {
   );
 }
 
-function RowProgress({ id, fallback }: { id: string; fallback?: number }) {
-  const p = useStore(liveStore(id)).progress;
-  const value = p?.kind === 'pull' ? (p.pull.bytesTotal ? p.pull.fraction : null) : p?.kind === 'build' ? (p.build.steps ? p.build.step / p.build.steps : null) : fallback ?? null;
-  return <ProgressBar value={value} label={p?.kind === 'build' ? 'Building image' : 'Pulling image'} />;
+function RowProgress({ id, state, fallback }: { id: string; state: DeploymentStateName; fallback?: number }) {
+  const p = stageProgress(state, useStore(liveStore(id)).progress);
+  const value = p ? progressFraction(p) : fallback ?? null;
+  const kind = stageKind(state) ?? 'pull';
+  return (
+    <>
+      <ProgressBar value={value} label={STAGE_LABEL[kind]} />
+      {p?.kind === 'weights' && p.weights.totalBytes > 0 && (
+        <div className="sub mono" data-testid="row-weights-progress">
+          {formatBytes(p.weights.doneBytes)} / {formatBytes(p.weights.totalBytes)}{p.weights.rate > 0 ? ` · ${formatBytes(p.weights.rate)}/s` : ''}
+        </div>
+      )}
+    </>
+  );
 }
 
 function OpenConfig() {

@@ -4,6 +4,7 @@ import { engineStore, transportStore } from './connection.js';
 import { addMetrics, addProbes, addTimeline, replaceSummaries, setProgress, upsertSummary } from './deployments.js';
 import { logStore, setLogFetcherFactory } from './logs.js';
 import { addGpuSample } from './gpu.js';
+import { hasStageProgress } from '../lib/progress.js';
 
 export async function refreshDeployments(): Promise<void> {
   try { replaceSummaries(await api.deployments.list()); } catch { /* the banner shows transport state */ }
@@ -29,7 +30,8 @@ export function startHub(): void {
   api.on('deployments.changed', (p) => replaceSummaries(p.deployments));
   api.on('deployment.state', (p) => {
     upsertSummary(p.summary ?? p);
-    if (!['pulling', 'building'].includes(p.state.name)) setProgress(p.id, null);
+    // Pull, build and weights progress lasts as long as its stage.
+    if (!hasStageProgress(p.state.name)) setProgress(p.id, null);
   });
   api.on('deployment.timeline', (p) => addTimeline(p.id, [p.event]));
   api.on('deployment.probe', (p) => addProbes(p.id, [p.probe]));

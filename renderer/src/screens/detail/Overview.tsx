@@ -1,8 +1,10 @@
-import type { DeploymentDetail, DeploymentProgress, DeploymentSummary, GatewayMetrics, RunPlan } from '../../api/contract.js';
+import type { DeploymentDetail, DeploymentProgress, DeploymentSummary, GatewayMetrics, RunPlan, WeightsEntry, WeightsProgress } from '../../api/contract.js';
+import type { DeploymentStateName } from '../../../../shared/deployment.js';
 import { useStore } from '../../lib/store.js';
 import { liveStore } from '../../state/deployments.js';
 import { formatBytes, formatDuration, formatTime, isRunningState, STATE_LABEL, stateTone } from '../../lib/format.js';
 import { ProgressBar } from '../../components/ProgressBar.js';
+import { fileFraction, progressFraction, shortPath, stageKind, stageProgress, STAGE_LABEL, weightsFraction } from '../../lib/progress.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { useNow } from '../../lib/useNow.js';
 import { api } from '../../api/client.js';
@@ -64,35 +66,110 @@ export function Overview({ summary, detail }: { summary: DeploymentSummary; deta
         <Endpoints summary={summary} plan={plan} />
         <Traffic metrics={live.metrics.at(-1) ?? null} />
         <Resources summary={summary} plan={plan} />
+        <WeightsView plan={plan} />
         <PlanView detail={detail} />
       </div>
     </div>
   );
 }
 
-function ProgressView({ progress, stateName, fraction }: { progress: DeploymentProgress | null; stateName: string; fraction?: number }) {
-  if (!progress && stateName !== 'pulling' && stateName !== 'building') return null;
-  if (progress?.kind === 'pull') {
-    const p = progress.pull;
+function ProgressView({ progress, stateName, fraction }: { progress: DeploymentProgress | null; stateName: DeploymentStateName; fraction?: number }) {
+  const kind = stageKind(stateName);
+  if (!kind) return null;
+  const p = stageProgress(stateName, progress);
+  if (p?.kind === 'pull') {
+    const pull = p.pull;
     return (
       <div className="progress-block" data-testid="pull-progress">
-        <div className="row between"><span>Pulling <code>{p.image}</code></span><span className="mono">{p.bytesTotal ? `${formatBytes(p.bytesDone)} / ${formatBytes(p.bytesTotal)}` : ''}</span></div>
-        <ProgressBar value={p.bytesTotal ? p.fraction : null} label={`Pulling ${p.image}`} />
-        <div className="sub">{p.layers.length} layer{p.layers.length === 1 ? '' : 's'}{p.digest ? ` · ${p.digest}` : ''}</div>
+        <div className="row between"><span>Pulling <code>{pull.image}</code></span><span className="mono">{pull.bytesTotal ? `${formatBytes(pull.bytesDone)} / ${formatBytes(pull.bytesTotal)}` : ''}</span></div>
+        <ProgressBar value={progressFraction(p)} label={`Pulling ${pull.image}`} />
+        <div className="sub">{pull.layers.length} layer{pull.layers.length === 1 ? '' : 's'}{pull.digest ? ` · ${pull.digest}` : ''}</div>
       </div>
     );
   }
-  if (progress?.kind === 'build') {
-    const b = progress.build;
+  if (p?.kind === 'build') {
+    const b = p.build;
     return (
       <div className="progress-block" data-testid="build-progress">
         <div className="row between"><span>Building: {b.message}</span><span className="mono">step {b.step}/{b.steps}</span></div>
-        <ProgressBar value={b.steps ? b.step / b.steps : null} label="Building image" />
+        <ProgressBar value={progressFraction(p)} label="Building image" />
         {b.line && <div className="sub mono ellipsis">{b.line}</div>}
       </div>
     );
   }
-  return <div className="progress-block"><ProgressBar value={fraction ?? null} label={stateName === 'pulling' ? 'Pulling image' : 'Building image'} /></div>;
+  if (p?.kind === 'weights') return <WeightsProgressView w={p.weights} />;
+  return <div className="progress-block"><ProgressBar value={fraction ?? null} label={STAGE_LABEL[kind]} /></div>;
+}
+
+function WeightsProgressView({ w }: { w: WeightsProgress }) {
+  const f = weightsFraction(w);
+  const left = w.totalBytes - w.doneBytes;
+  const eta = left <= 0 ? 'done' : w.etaS !== null ? `${formatDuration(w.etaS * 1000)} left` : 'time left unknown';
+  return (
+    <div className="progress-block" data-testid="weights-progress">
+      <div className="row between">
+        <span>Fetching weights</span>
+        <span className="mono" data-testid="weights-bytes">{formatBytes(w.doneBytes)} / {formatBytes(w.totalBytes)} · {Math.floor(f * 100)}%</span>
+      </div>
+      <ProgressBar value={f} label="Fetching weights" />
+      <div className="weights-stats sub">
+        <span data-testid="weights-rate"><span className="mono">{w.rate > 0 ? `${formatBytes(w.rate)}/s` : '—'}</span></span>
+        <span data-testid="weights-eta">{eta}</span>
+        <span data-testid="weights-files"><span className="mono">{w.filesDone}/{w.filesTotal}</span> files</span>
+        <span data-testid="weights-cached">{w.filesCached} already cached</span>
+      </div>
+      {w.active.length > 0 && (
+        <ul className="weights-active" aria-label="Files in flight">
+          {w.active.map((a) => (
+            <li key={`${a.repo}/${a.path}`}>
+              <span className="mono ellipsis" title={`${a.repo}/${a.path}`}>{shortPath(a.path)}</span>
+              <ProgressBar value={fileFraction(a)} label={`Downloading ${a.path}`} />
+              <span className="mono num">{formatBytes(a.done)} / {formatBytes(a.size)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** The plan's model_cache / weights entries: what is fetched before the container starts. */
+function WeightsView({ plan }: { plan: RunPlan | null }) {
+  if (!plan || plan.weights.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="weights-h">
+      <div className="row between"><h2 id="weights-h">Weights</h2><a className="sub" href="#/weights">Cache</a></div>
+      <ul className="weights-entries" aria-label="Weights entries">
+        {plan.weights.map((e) => <WeightsEntryRow key={`${e.key}-${e.index}`} e={e} />)}
+      </ul>
+      <p className="sub weights-note">Fetched into the host's Hugging Face cache before the container starts; files already there are not downloaded again.</p>
+    </section>
+  );
+}
+
+function WeightsEntryRow({ e }: { e: WeightsEntry }) {
+  const patterns = e.allowPatterns.length > 0 || e.ignorePatterns.length > 0;
+  return (
+    <li data-testid="weights-entry">
+      <div className="row between">
+        <code className="ellipsis grow" title={`${e.repoId}@${e.revision}`}><strong>{e.repoId}</strong>@{e.revision}</code>
+        <span className="sub mono">{e.key}[{e.index}]</span>
+      </div>
+      <ul className="kv">
+        <li><span className="k">In the container</span>{e.target ? <code className="v ellipsis" title={e.target}>{e.target}</code> : <span className="v muted">Hugging Face cache only</span>}</li>
+        {patterns && (
+          <li>
+            <span className="k">Patterns ({e.dialect === 'glob' ? 'globs' : 'truss rules'})</span>
+            <span className="v patterns">
+              {e.allowPatterns.map((p) => <code key={`a-${p}`} className="chip">{p}</code>)}
+              {e.ignorePatterns.map((p) => <code key={`i-${p}`} className="chip ignore" title="ignored">not {p}</code>)}
+            </span>
+          </li>
+        )}
+        <li><span className="k">Secret</span>{e.secretName ? <code className="v">{e.secretName}</code> : <span className="v muted">none (anonymous)</span>}</li>
+      </ul>
+    </li>
+  );
 }
 
 function Endpoints({ summary, plan }: { summary: DeploymentSummary; plan: RunPlan | null }) {
