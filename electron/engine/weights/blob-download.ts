@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { Agent, request, type Dispatcher } from 'undici';
+import { fetchRangeInto } from './range-fetch.js';
 import { BerthError } from '../../../shared/errors.js';
 import { hubError, unreachable, type HubAuth, type HubFile } from './hub-client.js';
 
@@ -49,7 +50,6 @@ interface PartialState {
 
 /** How often the record of in-flight chunks is saved: what a kill can cost, per connection. */
 const SAVE_EVERY_MS = 500;
-const WRITE_BATCH = 1 << 20;
 
 const RETRIES = 5;
 
@@ -247,7 +247,7 @@ class FileDownload {
       const src = await this.source;
       // A connection that delivered bytes before it broke resets the count: only attempts
       // that make no progress at all use up the retries.
-      for (let attempt = 0; ; attempt++) {
+      for (let attempt = 0; progress.written < end + 1 - start; attempt++) {
         const before = progress.written;
         try {
           await this.fetchRange(src, start, end, progress);
@@ -278,44 +278,22 @@ class FileDownload {
     const from = start + progress.written;
     const headers: Record<string, string> = { range: `bytes=${from}-${to}` };
     if (src.withToken && this.job.auth.token) headers.authorization = `Bearer ${this.job.auth.token}`;
-    const res = await request(src.url, { method: 'GET', headers, dispatcher: this.dispatcher, signal: this.o.signal });
-    if (res.statusCode !== 206 && !(res.statusCode === 200 && from === 0 && to === this.job.file.size - 1)) {
-      await res.body.dump();
-      if (res.statusCode === 200) throw new BerthError('WEIGHTS_FAILED', `The server of ${src.url.split('?')[0]} ignores Range requests.`, 'Use a Hub mirror that supports ranges.');
-      const h = new Headers();
-      for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
-      throw await hubError(new Response(null, { status: res.statusCode, headers: h }), { repoId: this.job.repoId, revision: this.job.commit, path: this.job.file.path }, this.job.auth, this.o.endpoint);
+    const res = await fetchRangeInto(this.dispatcher, src.url, headers, this.o.signal, {
+      fh: this.fh!,
+      position: from,
+      maxBytes: to + 1 - from,
+      onWritten: (len) => {
+        progress.written += len;
+        this.o.onBytes?.(this.job, len);
+        if (Date.now() - this.lastSave >= SAVE_EVERY_MS) void this.saveState();
+      },
+    });
+    if (res.status !== 206 && !(res.status === 200 && from === 0 && to === this.job.file.size - 1)) {
+      if (res.status === 200) throw new BerthError('WEIGHTS_FAILED', `The server of ${src.url.split('?')[0]} ignores Range requests.`, 'Use a Hub mirror that supports ranges.');
+      throw await hubError(new Response(null, { status: res.status, headers: new Headers(res.headers) }), { repoId: this.job.repoId, revision: this.job.commit, path: this.job.file.path }, this.job.auth, this.o.endpoint);
     }
-    // Socket reads come in ~64 KiB pieces: written in 1 MiB batches (one syscall, not 16).
-    let pos = from;
-    let batch: Buffer[] = [];
-    let batchLen = 0;
-    const flush = async () => {
-      if (!batchLen) return;
-      const bufs = batch;
-      const len = batchLen;
-      batch = [];
-      batchLen = 0;
-      await this.fh!.writev(bufs, pos);
-      pos += len;
-      progress.written += len;
-      this.o.onBytes?.(this.job, len);
-      if (Date.now() - this.lastSave >= SAVE_EVERY_MS) void this.saveState();
-    };
-    try {
-      for await (const chunk of res.body) {
-        const buf = chunk as Buffer;
-        const len = Math.min(buf.length, to + 1 - pos - batchLen);
-        if (len <= 0) break;
-        batch.push(len === buf.length ? buf : buf.subarray(0, len));
-        batchLen += len;
-        if (batchLen >= WRITE_BATCH) await flush();
-      }
-    } finally {
-      // What arrived before a broken connection is kept: the retry continues after it.
-      await flush();
-    }
-    if (pos !== to + 1) throw new Error(`connection closed after ${pos - from} of ${to + 1 - from} bytes`);
+    const got = start + progress.written;
+    if (got !== to + 1) throw new Error(`connection closed after ${got - from} of ${to + 1 - from} bytes`);
   }
 
   private saveState(): Promise<void> {
@@ -328,6 +306,10 @@ class FileDownload {
       for (const [i, p] of this.inflight) if (p.written > 0) partial[i] = p.written;
       await writeFile(tmp, JSON.stringify({ ...this.state, partial }));
       await rename(tmp, this.paths.state);
+    }).catch((err) => {
+      // A record that cannot be saved (a full disk, say) only costs resume precision: the
+      // last saved one still lists chunks that are on disk. The data writes report the error.
+      this.o.onLine?.(`could not save the download record of ${this.job.file.path}: ${(err as Error).message}`);
     });
     return this.saving;
   }
