@@ -192,6 +192,9 @@ export class BerthService {
     },
     'deployments.start': async ({ id, cpuOnly, repull }) => {
       const d = this.deployment(id);
+      // "Start on CPU instead" is judged by a CPU plan: the GPU errors of the last (GPU)
+      // plan are exactly what it answers.
+      if (cpuOnly) await d.replan({ cpuOnly: true });
       const summary = d.summary();
       if (summary.errors.some((e) => e.severity === 'error')) {
         throw new BerthError('CONFIG_INVALID', `${summary.configPath} has ${summary.errors.filter((e) => e.severity === 'error').length} error(s).`, 'Fix the errors shown in the Config tab, save, then start.');

@@ -29,6 +29,9 @@ export function adaptDeployment(d: Deployment, deps: DeploymentAdapterDeps): Dep
     configPath: d.configPath,
     summary: () => d.summary(),
     start: (o) => d.start(o),
+    replan: async (o) => {
+      await d.load(o);
+    },
     stop: () => d.stop(),
     restart: () => d.restart(),
     plan: () => d.plan,

@@ -21,6 +21,8 @@ export interface DeploymentPort {
   readonly configPath: string;
   summary(): DeploymentSummary;
   start(opts: { cpuOnly?: boolean; repull?: boolean }): Promise<void>;
+  /** Plans again with these options (a CPU run changes which GPU errors apply); refreshes summary().errors. */
+  replan(opts: { cpuOnly: boolean }): Promise<void>;
   stop(): Promise<void>;
   restart(): Promise<void>;
   plan(): RunPlan | null;

@@ -89,7 +89,7 @@ describe('createModelContainer', () => {
     const info = await docker.getContainer(c.id).inspect();
     expect(info.Config.User).toBe('1234');
     expect(info.Config.Entrypoint).toEqual(plan.entrypoint);
-    expect(info.Config.Env).toEqual(expect.arrayContaining(['MODEL_MODE=test', 'WITH_SPACES=a b c', 'HF_HOME=/root/.cache/huggingface']));
+    expect(info.Config.Env).toEqual(expect.arrayContaining(['MODEL_MODE=test', 'WITH_SPACES=a b c', 'HF_HOME=/berth/huggingface']));
     expect(info.Config.Labels).toMatchObject({
       [LABELS.managed]: 'true',
       [LABELS.deployment]: plan.deploymentId,

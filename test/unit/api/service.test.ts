@@ -25,6 +25,7 @@ function makeDeployment(secrets: string[]): DeploymentPort & { emit(ev: Deployme
       d.started++;
     },
     stop: async () => {},
+    replan: async () => {},
     restart: async () => {},
     plan: () => null,
     dockerRun: () => null,
