@@ -11,7 +11,7 @@ import { hashOf, sha256Hex } from './hash.js';
 import { shq } from './shell-quote.js';
 import { defaultBaseImage, isMovingTag } from './image-ref.js';
 import { formatBytes } from './units.js';
-import { BUILD_INPUT_DIR, PLATFORM_HEALTH_DEFAULT_S } from './constants.js';
+import { BUILD_INPUT_DIR, PLATFORM_HEALTH_DEFAULT_S, PLATFORM_HEALTH_MAX_S } from './constants.js';
 import { CONTAINER_HF_HOME, CONTAINER_HF_HUB_CACHE, TRANSFER_CLI_FILE, weightsEntries } from './weights.js';
 
 export { dockerRunCommand } from './docker-run.js';
@@ -269,8 +269,7 @@ export function buildRunPlan(input: PlanInput): PlanResult {
     startupPollMs: settings.startupPollMs,
     startupThresholdS: hc?.startup_threshold_seconds ?? PLATFORM_HEALTH_DEFAULT_S,
     stopTrafficThresholdS: hc?.stop_traffic_threshold_seconds ?? PLATFORM_HEALTH_DEFAULT_S,
-    restartThresholdS: hc?.restart_threshold_seconds ?? PLATFORM_HEALTH_DEFAULT_S,
-    restartCheckDelayS: hc?.restart_check_delay_seconds ?? PLATFORM_HEALTH_DEFAULT_S,
+    ...restartTiming(hc?.restart_threshold_seconds ?? null, hc?.restart_check_delay_seconds ?? null),
   };
 
   const transport = config.runtime?.transport?.kind && config.runtime.transport.kind !== 'http' ? config.runtime.transport.kind : config.runtime?.is_websocket_endpoint ? 'websocket' : (config.runtime?.transport?.kind ?? 'http');
@@ -339,6 +338,18 @@ export function buildRunPlan(input: PlanInput): PlanResult {
     planHash,
   };
   return { plan, issues };
+}
+
+/**
+ * Liveness restart timing with the platform's rule, delay + restart <= 3000 s. The delay is
+ * deprecated (the startup probe guards a slow start), so unset it is 0 and a hung server is
+ * restarted after the restart threshold (default 1800 s), not an hour after Ready; a delay
+ * set alone shortens the default threshold to fit the rule.
+ */
+export function restartTiming(restart: number | null, delay: number | null): { restartThresholdS: number; restartCheckDelayS: number } {
+  const restartCheckDelayS = delay ?? 0;
+  const restartThresholdS = restart ?? Math.min(PLATFORM_HEALTH_DEFAULT_S, PLATFORM_HEALTH_MAX_S - restartCheckDelayS);
+  return { restartThresholdS, restartCheckDelayS };
 }
 
 export function gatewayRoutes(predict: string, transport: string): string[] {

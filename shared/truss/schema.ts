@@ -176,6 +176,8 @@ const resources = mapping('resources', {
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v === null) return { text: '1', cores: 1 };
+      // Truss's Resources.cpu is a string: a YAML number (`cpu: 4`) is refused there, so here too.
+      if (typeof v === 'number') return fail(ctx, `resources.cpu must be a string, got the number ${v} (Truss refuses a YAML number here)`, `quote it: cpu: "${v}"`);
       const r = parseCpu(v);
       return r.ok ? { text: String(v), cores: r.value } : fail(ctx, r.message, r.hint);
     }),
@@ -184,6 +186,7 @@ const resources = mapping('resources', {
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v === null) return { text: '2Gi', bytes: 2 * 2 ** 30 };
+      if (typeof v === 'number') return fail(ctx, `resources.memory must be a string with a unit, got the number ${v} (Truss refuses a YAML number here)`, `write it with its unit, e.g. memory: "${v}Mi" or memory: 16Gi`);
       const r = parseMemory(v);
       return r.ok ? { text: String(v), bytes: r.value } : fail(ctx, r.message, r.hint);
     }),
@@ -196,8 +199,8 @@ const healthSeconds = (name: string) =>
     .unknown()
     .transform((v, ctx): number | null => {
       if (v === null || v === undefined) return null;
-      if (typeof v !== 'number' || !Number.isInteger(v)) return fail(ctx, `runtime.health_checks.${name} must be an integer number of seconds, got ${describe(v)}`, 'write a value from 10 to 3000, or null for the platform default (1800)');
-      if (v < 10 || v > 3000) return fail(ctx, `runtime.health_checks.${name} must be between 10 and 3000 seconds, got ${v}`, 'use a value from 10 to 3000, or null for the platform default (1800)');
+      if (typeof v !== 'number' || !Number.isInteger(v)) return fail(ctx, `runtime.health_checks.${name} must be an integer number of seconds, got ${describe(v)}`, 'write a value from 10 to 3000, or null for the platform default');
+      if (v < 10 || v > 3000) return fail(ctx, `runtime.health_checks.${name} must be between 10 and 3000 seconds, got ${v}`, 'use a value from 10 to 3000, or null for the platform default');
       return v;
     })
     .optional();

@@ -27,6 +27,20 @@ function input(text: string, over: Partial<PlanInput> = {}): PlanInput {
   };
 }
 
+describe('restart timing (platform rule: delay + restart <= 3000 s)', () => {
+  it('unset: no delay (deprecated), restart after the default 1800 s, not an hour after Ready', async () => {
+    const { restartTiming } = await import('../../../shared/truss/plan.js');
+    expect(restartTiming(null, null)).toEqual({ restartThresholdS: 1800, restartCheckDelayS: 0 });
+    expect(restartTiming(null, 1500)).toEqual({ restartThresholdS: 1500, restartCheckDelayS: 1500 });
+    expect(restartTiming(600, null)).toEqual({ restartThresholdS: 600, restartCheckDelayS: 0 });
+    expect(restartTiming(120, 1800)).toEqual({ restartThresholdS: 120, restartCheckDelayS: 1800 });
+    for (const [r, d] of [[null, null], [null, 10], [null, 2990], [3000, null]] as const) {
+      const t = restartTiming(r, d);
+      expect(t.restartThresholdS + t.restartCheckDelayS).toBeLessThanOrEqual(3000);
+    }
+  });
+});
+
 describe('buildRunPlan: basics', () => {
   it('plans a CPU model with platform defaults', () => {
     const { plan, issues } = buildRunPlan(input(BASE));
@@ -47,7 +61,7 @@ describe('buildRunPlan: basics', () => {
       hfCache: null,
       weights: [],
       predictConcurrency: 1,
-      probes: { readinessPath: '/health', livenessPath: '/live', periodMs: 10_000, startupPollMs: 100, startupThresholdS: 1800, stopTrafficThresholdS: 1800, restartThresholdS: 1800, restartCheckDelayS: 1800 },
+      probes: { readinessPath: '/health', livenessPath: '/live', periodMs: 10_000, startupPollMs: 100, startupThresholdS: 1800, stopTrafficThresholdS: 1800, restartThresholdS: 1800, restartCheckDelayS: 0 },
     });
     // The truss folder's name (/trusses/m), not model_name: editing the config keeps the id.
     expect(plan!.deploymentId).toMatch(/^m-[0-9a-f]{8}$/);

@@ -114,7 +114,10 @@ describe('resources', () => {
     expect(mem('2Gi').config?.resources?.memory?.bytes).toBe(2 * 2 ** 30);
     expect(mem('1.5k').config?.resources?.memory?.bytes).toBe(1500);
     expect(mem('0.5Ki').config?.resources?.memory?.bytes).toBe(512);
-    expect(mem('1.0001').config?.resources?.memory?.bytes).toBe(2);
+    expect(mem('"1.0001"').config?.resources?.memory?.bytes).toBe(2);
+    // Truss's memory is a string: a YAML number is refused, with the fix.
+    const num = mem('2048').issues[0];
+    expect([num.severity, num.message, num.hint]).toEqual(['error', 'resources.memory must be a string with a unit, got the number 2048 (Truss refuses a YAML number here)', 'write it with its unit, e.g. memory: "2048Mi" or memory: 16Gi']);
     expect(mem('3E').config?.resources?.memory?.bytes).toBe(3e18);
     const gb = mem('16gb').issues[0];
     expect(gb.severity).toBe('error');
@@ -130,6 +133,9 @@ describe('resources', () => {
     expect(parse(withExtra('resources:\n  cpu: 500m\n')).config?.resources?.cpu?.cores).toBe(0.5);
     expect(parse(withExtra('resources:\n  memory: 1Gi\n')).config?.resources?.cpu?.cores).toBe(1);
     expect(errors(withExtra('resources:\n  cpu: 2 cores\n'))[0].hint).toMatch(/millicores/);
+    // `cpu: 4` (a YAML integer) is refused by Truss, whose cpu is a string: positioned, with the fix.
+    const int = errors(withExtra('resources:\n  cpu: 4\n'))[0];
+    expect([int.message, int.hint, int.line]).toEqual(['resources.cpu must be a string, got the number 4 (Truss refuses a YAML number here)', 'quote it: cpu: "4"', 11]);
   });
   it('node_count > 1 and instance_type are not used locally (warnings)', () => {
     const w = warnings(withExtra('resources:\n  accelerator: H100\n  node_count: 2\n  instance_type: H100:8x80\n'));
