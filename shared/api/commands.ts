@@ -19,6 +19,7 @@ import type {
   SecretEntry,
   SecretImportResult,
   WeightsInventory,
+  TaskInfo,
   ValidateResult,
 } from './types.js';
 
@@ -86,6 +87,8 @@ export const commands = {
   'examples.list': command<ExampleInfo[]>()(empty),
   'recent.list': command<RecentEntry[]>()(empty),
 
+  /** Pulls, builds and weights downloads: running ones and the last ended ones (filter by deployment id). */
+  'tasks.list': command<TaskInfo[]>()(z.object({ deployment: z.string().min(1).optional() }).strict().optional()),
   /** The host's Hugging Face cache: repos, sizes, revisions, and which configs use them. */
   'weights.list': command<WeightsInventory>()(empty),
   /** Removes a repo from the cache (and the views of stopped deployments). */

@@ -2,7 +2,7 @@
 // transport (WebSocket /api/events, Electron webContents.send).
 import type { DeploymentState, DeploymentSummary, GatewayMetrics, LogLine, ProbeResult, TimelineEvent } from '../deployment.js';
 import type { GpuSample } from '../gpu.js';
-import type { DeploymentProgress, EngineStatus } from './types.js';
+import type { DeploymentProgress, EngineStatus, TaskInfo } from './types.js';
 
 export interface EventMap {
   'engine.status': EngineStatus;
@@ -17,6 +17,8 @@ export interface EventMap {
   'deployment.progress': { id: string; progress: DeploymentProgress };
   'deployment.metrics': { id: string; metrics: GatewayMetrics };
   'gpu.sample': GpuSample;
+  /** A pull, build or weights download was created, progressed or ended. */
+  task: TaskInfo;
   /** The set of open deployments changed (opened, closed, reloaded). */
   'deployments.changed': { deployments: DeploymentSummary[] };
 }
@@ -34,6 +36,7 @@ const CHANNELS: Record<EventChannel, true> = {
   'deployment.progress': true,
   'deployment.metrics': true,
   'gpu.sample': true,
+  task: true,
   'deployments.changed': true,
 };
 export const EVENT_CHANNELS = Object.keys(CHANNELS) as EventChannel[];

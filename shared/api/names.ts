@@ -18,6 +18,7 @@ const NAMES: Record<CommandName, true> = {
   'logs.tail': true,
   'logs.since': true,
   'probes.history': true,
+  'tasks.list': true,
   'weights.list': true,
   'weights.remove': true,
   'examples.list': true,

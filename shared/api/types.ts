@@ -3,6 +3,7 @@
 import type { DeploymentSummary, DeploymentState, GatewayMetrics, LogLine, ProbeResult, PullProgress, TimelineEvent } from '../deployment.js';
 import type { RunPlan } from '../plan.js';
 import type { ConfigIssue } from '../truss/issues.js';
+import type { BerthErrorShape } from '../errors.js';
 
 /** A positioned problem in a config file: shared/truss's ConfigIssue, with a path that may also arrive as segments. */
 export type ApiConfigIssue = Omit<ConfigIssue, 'path' | 'code'> & {
@@ -189,4 +190,20 @@ export interface WeightsInventory {
   cacheDir: string;
   repos: CachedWeightsRepo[];
   warnings: string[];
+}
+
+/** A long step of a start, as the task registry runs it (electron/engine/tasks). */
+export type TaskKind = 'pull' | 'build' | 'weights';
+export type TaskProgress = DeploymentProgress;
+export interface TaskInfo {
+  id: string;
+  kind: TaskKind;
+  /** `deployment`: the deployment's id. */
+  labels: Record<string, string>;
+  title: string;
+  state: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  startedAt: number;
+  endedAt?: number;
+  progress: TaskProgress | null;
+  error?: BerthErrorShape;
 }

@@ -57,6 +57,8 @@ export class BerthService {
       () => stopSamples?.(),
     );
     for (const d of ports.supervisor.list()) this.watch(d);
+    const tasks = ports.supervisor.tasks;
+    if (tasks) this.portSubs.push(tasks.onTask((t) => this.events.emit('task', t)));
   }
 
   /** The one entry point of both transports. Never throws. */
@@ -251,6 +253,7 @@ export class BerthService {
     'examples.list': async () => listExamples(this.ports.examplesDir),
     'recent.list': async () => (await this.ports.recent.list()).map((r) => ({ ...r, exists: existsSync(r.path) })),
 
+    'tasks.list': async (i) => this.ports.supervisor.tasks?.list(i?.deployment ? { deployment: i.deployment } : {}) ?? [],
     'weights.list': async () => {
       const open = this.ports.supervisor.list().map((d) => d.summary().configPath);
       const recent = (await this.ports.recent.list().catch(() => [])).map((r) => r.path);

@@ -4,7 +4,7 @@
 import type { DeploymentState, DeploymentSummary, GatewayMetrics, LogLine, ProbeResult, TimelineEvent } from '../../../shared/deployment.js';
 import type { GpuReport, GpuSample } from '../../../shared/gpu.js';
 import type { RunPlan } from '../../../shared/plan.js';
-import type { ApiConfigIssue, BerthSettings, DeploymentProgress, EngineStatus, LogPage, RecentEntry, ValidateResult } from '../../../shared/api/index.js';
+import type { ApiConfigIssue, BerthSettings, DeploymentProgress, EngineStatus, LogPage, RecentEntry, TaskInfo, ValidateResult } from '../../../shared/api/index.js';
 
 export type Unsubscribe = () => void;
 
@@ -47,6 +47,8 @@ export interface SupervisorPort {
   close(id: string, opts: { keepRunning: boolean }): Promise<void>;
   validateText(text: string, path?: string): Promise<ValidateResult>;
   shutdown(opts: { keepRunning: boolean }): Promise<void>;
+  /** The supervisor's task registry (pull, build, weights), when it has one. */
+  tasks?: { list(labels?: Record<string, string>): TaskInfo[]; onTask(cb: (t: TaskInfo) => void): Unsubscribe };
 }
 
 export interface EnginePort {

@@ -34,6 +34,13 @@ export function adaptSupervisor(sup: Supervisor, logsFor: (id: string) => LogBuf
     close: (id, o) => sup.close(id, o.keepRunning),
     validateText,
     shutdown: (o) => sup.shutdown(o),
+    tasks: {
+      list: (labels) => sup.tasks.list(labels),
+      onTask: (cb) => {
+        const sub = sup.tasks.on('task', cb);
+        return () => sub.dispose();
+      },
+    },
   };
 }
 

@@ -2,7 +2,6 @@
 // build, start, probe), crash handling with back-off, liveness restarts, re-adoption and
 // stop. Every state change goes through the state machine and is mirrored to the gateway
 // gate, so traffic only flows while the deployment is ready.
-import { EventEmitter } from 'node:events';
 import type { RunPlan } from '../../../shared/plan.js';
 import type { DeploymentState, DeploymentStateName, DeploymentSummary, ProbeResult, TimelineEvent, GatewayMetrics } from '../../../shared/deployment.js';
 import type { ApiConfigIssue, DeploymentProgress } from '../../../shared/api/types.js';
@@ -11,6 +10,9 @@ import { DeploymentStateMachine, RUNNING_STATES, isBeforeContainer, type Transit
 import { CrashBackoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { describeExit } from './exit-reason.js';
 import { ProbeLoop, type ProbeFn } from './probe-loop.js';
+import { TypedEmitter } from '../events/typed-emitter.js';
+import { TaskRegistry, type TaskHandle } from '../tasks/task-registry.js';
+import type { TaskKind } from '../../../shared/api/types.js';
 import type { ContainerEvent, ContainerFacts, ContainerRef, DeploymentEnv, GatewayPort } from './ports.js';
 
 export interface DeploymentOptions {
@@ -24,6 +26,8 @@ export interface DeploymentOptions {
   probePeriodMs?: number;
   stopTimeoutS?: number;
   probe?: ProbeFn;
+  /** The registry its pull/build/weights tasks run in (the Supervisor's, shared with the API). */
+  tasks?: TaskRegistry;
 }
 
 export interface StartOptions {
@@ -44,7 +48,7 @@ const LAST_LINES = 5;
 /** Restarts the engine refuses in a row before the deployment is marked failed. */
 const MAX_FAILED_RESTARTS = 10;
 
-export class Deployment extends EventEmitter<DeploymentEvents> {
+export class Deployment extends TypedEmitter<DeploymentEvents> {
   readonly id: string;
   readonly configPath: string;
   private readonly env: DeploymentEnv;
@@ -84,6 +88,7 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     this.env = o.env;
     this.sm = new DeploymentStateMachine(o.timelineLimit ?? 200);
     this.backoff = new CrashBackoff(o.backoff ?? DEFAULT_BACKOFF);
+    this.tasks = o.tasks ?? new TaskRegistry();
   }
 
   get state(): DeploymentState {
@@ -243,49 +248,37 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
       // Secrets first: a missing one is a clear failure before anything is pulled or created.
       this.secretValues = await this.env.resolveSecrets(plan);
       if (gen !== this.generation) return;
+      // Pull, build and weights run as tasks (labelled with this deployment): Stop cancels
+      // whichever is in flight through its signal.
       this.go('pulling', `pulling ${plan.image}${opts.repull ? ' (re-pull requested)' : ''}`, { progress: 0 });
-      const img = await this.env.ensureImage(plan, {
-        repull: !!opts.repull,
-        onProgress: (p) => {
-          if (gen !== this.generation) return;
-          this.progress_ = { kind: 'pull', pull: p };
-          this.sm.update({ progress: p.fraction });
-          this.emit('progress', this.progress_);
-        },
-      });
+      const img = await this.task('pull', `pull ${plan.image}`, gen, (t) =>
+        this.env.ensureImage(plan, { repull: !!opts.repull, signal: t.signal, onProgress: (pull) => t.progress({ kind: 'pull', pull }) }),
+      );
       if (gen !== this.generation) return;
       this.imageDigest = img.digest;
       if (plan.build) {
-        this.go('building', `building ${plan.build.tag} (${plan.build.steps.length} steps)`, { progress: 0 });
-        this.buildAbort = new AbortController();
-        await this.env.buildImage(plan, {
-          secretValues: this.secretValues,
-          signal: this.buildAbort.signal,
-          onProgress: (b) => {
-            if (gen !== this.generation) return;
-            this.progress_ = { kind: 'build', build: b };
-            this.sm.update({ progress: b.steps ? b.step / b.steps : undefined });
-            this.emit('progress', this.progress_);
-          },
-          onLine: (line) => this.env.log.system(`[build] ${line}`),
-        });
+        const build = plan.build;
+        this.go('building', `building ${build.tag} (${build.steps.length} steps)`, { progress: 0 });
+        await this.task('build', `build ${build.tag}`, gen, (t) =>
+          this.env.buildImage(plan, {
+            secretValues: this.secretValues,
+            signal: t.signal,
+            onProgress: (b) => t.progress({ kind: 'build', build: b }),
+            onLine: (line) => this.env.log.system(`[build] ${line}`),
+          }),
+        );
         if (gen !== this.generation) return;
       }
       if (plan.weights.length) {
         const what = plan.weights.map((w) => `${w.repoId}@${w.revision}`).join(', ');
         this.go('fetching_weights', `fetching weights: ${what}`, { progress: 0 });
-        this.weightsAbort = new AbortController();
-        const r = await this.env.fetchWeights(plan, {
-          signal: this.weightsAbort.signal,
-          onProgress: (w) => {
-            if (gen !== this.generation) return;
-            this.progress_ = { kind: 'weights', weights: w };
-            this.sm.update({ progress: w.totalBytes ? w.doneBytes / w.totalBytes : 1, reason: `fetching weights: ${w.message}` });
-            this.emit('progress', this.progress_);
-          },
-          onLine: (line) => this.env.log.system(`[weights] ${line}`),
-        });
-        this.weightsAbort = null;
+        const r = await this.task('weights', `weights ${what}`, gen, (t) =>
+          this.env.fetchWeights(plan, {
+            signal: t.signal,
+            onProgress: (weights) => t.progress({ kind: 'weights', weights }),
+            onLine: (line) => this.env.log.system(`[weights] ${line}`),
+          }),
+        );
         if (gen !== this.generation) return;
         for (const w of r.warnings) this.env.log.system(`[weights] warning: ${w}`);
         this.weightsNote = r.summary;
@@ -367,11 +360,9 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
 
   private teardownRuntime(): void {
     // A build in flight stops too: its container holds the build secrets.
-    this.buildAbort?.abort();
-    this.buildAbort = null;
-    // A download in flight stops too; what it wrote stays for the next start to resume.
-    this.weightsAbort?.abort();
-    this.weightsAbort = null;
+    // A pull, build or download in flight stops too (a build container holds the build
+    // secrets; a download's partial data stays for the next start to resume).
+    this.tasks.cancelFor({ deployment: this.id }, 'stopped');
     this.probeLoop?.stop();
     this.probeLoop = null;
     this.stopLogs?.();
@@ -504,9 +495,29 @@ export class Deployment extends EventEmitter<DeploymentEvents> {
     this.scheduleRestart(c, gen, `restart failed (${toErrorShape(err).message})`, delay);
   }
   private failedRestarts = 0;
-  private buildAbort: AbortController | null = null;
-  private weightsAbort: AbortController | null = null;
   private weightsNote = '';
+  private readonly tasks: TaskRegistry;
+
+  /**
+   * Runs one long step of the start as a task of this deployment; its progress becomes
+   * the deployment's progress (and the state's fraction) while this start is current.
+   */
+  private task<T>(kind: TaskKind, title: string, gen: number, work: (t: TaskHandle) => Promise<T>): Promise<T> {
+    return this.tasks.run(kind, { deployment: this.id }, title, (t) =>
+      work({
+        id: t.id,
+        signal: t.signal,
+        progress: (p) => {
+          t.progress(p);
+          if (gen !== this.generation) return;
+          this.progress_ = p;
+          const fraction = p.kind === 'pull' ? p.pull.fraction : p.kind === 'build' ? (p.build.steps ? p.build.step / p.build.steps : undefined) : p.weights.totalBytes ? p.weights.doneBytes / p.weights.totalBytes : 1;
+          this.sm.update({ progress: fraction, ...(p.kind === 'weights' ? { reason: `fetching weights: ${p.weights.message}` } : {}) });
+          this.emit('progress', p);
+        },
+      }),
+    );
+  }
 
   /** The container was removed from outside: create a fresh one. */
   private async handleGone(gen: number): Promise<void> {

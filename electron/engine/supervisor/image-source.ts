@@ -22,9 +22,10 @@ export async function pullImage(
   docker: Docker,
   plan: RunPlan,
   secrets: SecretStore,
-  opts: { repull: boolean; onProgress: (p: PullProgress) => void },
+  opts: { repull: boolean; signal?: AbortSignal; onProgress: (p: PullProgress) => void },
 ): Promise<ImageResult> {
   const auth = await registryAuthFor(plan.image, { secretAuth: await secretAuth(plan, secrets) });
-  const r = await ensureImage(docker, plan.image, { repull: opts.repull, auth, onProgress: opts.onProgress });
+  // The signal (Stop) closes the pull's stream: the engine cancels a pull whose client left.
+  const r = await ensureImage(docker, plan.image, { repull: opts.repull, auth, signal: opts.signal, onProgress: opts.onProgress });
   return { id: r.id, pulled: r.pulled, ...(r.digest ? { digest: r.digest } : {}) };
 }

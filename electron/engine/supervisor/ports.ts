@@ -75,7 +75,7 @@ export interface DeploymentEnv {
   gpus: GpuLedgerPort;
   /** Secret values for plan.secrets; throws BerthError SECRET_MISSING naming the missing ones. */
   resolveSecrets(plan: RunPlan): Promise<Record<string, string>>;
-  ensureImage(plan: RunPlan, opts: { repull: boolean; onProgress: (p: PullProgress) => void }): Promise<ImageResult>;
+  ensureImage(plan: RunPlan, opts: { repull: boolean; signal?: AbortSignal; onProgress: (p: PullProgress) => void }): Promise<ImageResult>;
   buildImage(plan: RunPlan, opts: { secretValues: Record<string, string>; signal?: AbortSignal; onProgress: (p: BuildProgress) => void; onLine: (line: string) => void }): Promise<void>;
   /**
    * The weights stage (plan.weights non-empty): fetch into the host's Hugging Face cache and

@@ -1,7 +1,8 @@
 // Owns every Deployment of one Berth instance: routes engine events to them, recovers
 // (re-adopts or removes) containers left from an earlier run, follows the engine going
 // away and coming back, and stops everything on shutdown unless asked to keep it running.
-import { EventEmitter } from 'node:events';
+import { TypedEmitter, type Disposable } from '../events/typed-emitter.js';
+import { TaskRegistry } from '../tasks/task-registry.js';
 import type { DeploymentState, DeploymentSummary, ProbeResult, TimelineEvent, GatewayMetrics } from '../../../shared/deployment.js';
 import type { DeploymentProgress } from '../../../shared/api/types.js';
 import { LABELS } from '../../../shared/plan.js';
@@ -54,8 +55,11 @@ export interface SupervisorEvents {
   engine: [boolean, string];
 }
 
-export class Supervisor extends EventEmitter<SupervisorEvents> {
+export class Supervisor extends TypedEmitter<SupervisorEvents> {
   private readonly deployments = new Map<string, Deployment>();
+  private readonly subscriptions = new Map<string, Disposable[]>();
+  /** Every deployment's pull/build/weights tasks: what the API lists and Stop cancels. */
+  readonly tasks = new TaskRegistry();
   private stopEvents: (() => void) | null = null;
   private stopStatus: (() => void) | null = null;
   private poller: NodeJS.Timeout | null = null;
@@ -95,12 +99,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       probePeriodMs: this.o.probePeriodMs,
       stopTimeoutS: this.o.stopTimeoutS,
       probe: this.o.probe,
+      tasks: this.tasks,
     });
-    d.on('state', (s) => this.emit('state', id, s));
-    d.on('timeline', (e) => this.emit('timeline', id, e));
-    d.on('probe', (r) => this.emit('probe', id, r));
-    d.on('progress', (p) => this.emit('progress', id, p));
-    d.on('metrics', (m) => this.emit('metrics', id, m));
+    // Released when the deployment is closed (the subscriptions are its, not the emitter's).
+    this.subscriptions.set(id, [
+      d.on('state', (s) => this.emit('state', id, s)),
+      d.on('timeline', (e) => this.emit('timeline', id, e)),
+      d.on('probe', (r) => this.emit('probe', id, r)),
+      d.on('progress', (p) => this.emit('progress', id, p)),
+      d.on('metrics', (m) => this.emit('metrics', id, m)),
+    ]);
     this.deployments.set(id, d);
     await d.load().catch(() => undefined);
     return d;
@@ -190,7 +198,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (!d) return;
     if (keepRunning) await d.detach();
     else await d.stop('closed');
-    d.removeAllListeners();
+    for (const sub of this.subscriptions.get(id) ?? []) sub.dispose();
+    this.subscriptions.delete(id);
     this.deployments.delete(id);
   }
 
