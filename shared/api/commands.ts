@@ -127,4 +127,3 @@ export type CommandInput<K extends CommandName> = z.input<Commands[K]['input']>;
 export type CommandParsed<K extends CommandName> = z.output<Commands[K]['input']>;
 export type CommandOutput<K extends CommandName> = Commands[K]['output'];
 
-export { COMMAND_NAMES, isCommandName } from './names.js';

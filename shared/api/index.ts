@@ -1,5 +1,6 @@
 // The typed API contract between the UI and the engine (see docs/ARCHITECTURE.md).
 export * from './commands.js';
+export * from './names.js';
 export * from './events.js';
 export * from './types.js';
 export * from './transport.js';

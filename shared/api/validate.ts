@@ -1,7 +1,8 @@
 // Input validation at the transport boundary: zod failures become one clear BAD_REQUEST.
 import type { z } from 'zod';
 import type { BerthErrorShape } from '../errors.js';
-import { commands, isCommandName, type CommandName, type CommandParsed } from './commands.js';
+import { commands, type CommandName, type CommandParsed } from './commands.js';
+import { isCommandName } from './names.js';
 
 export type ParseResult<K extends CommandName> = { ok: true; value: CommandParsed<K> } | { ok: false; error: BerthErrorShape };
 

@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { BerthError } from '../../../shared/errors.js';
 import { isValidSecretName } from './names.js';
-import type { SecretStore } from './store.js';
+
+/** What an import needs of the secret store (the store calls this module: no import back). */
+export interface SecretImportTarget {
+  list(): Promise<Array<{ name: string }>>;
+  setMany(values: Record<string, string>): Promise<void>;
+}
 
 export function defaultTrussConfigPath(): string {
   return join(homedir(), '.truss', 'config.yaml');
@@ -52,7 +57,7 @@ export async function readTrussSecrets(path = defaultTrussConfigPath()): Promise
   return secrets as Record<string, unknown>;
 }
 
-export async function importFromTrussConfig(store: SecretStore, path = defaultTrussConfigPath(), opts: { overwrite?: boolean } = {}): Promise<ImportResult> {
+export async function importFromTrussConfig(store: SecretImportTarget, path = defaultTrussConfigPath(), opts: { overwrite?: boolean } = {}): Promise<ImportResult> {
   const raw = await readTrussSecrets(path);
   const existing = new Set((await store.list()).map((s) => s.name));
   const result: ImportResult = { file: path, imported: [], kept: [], skipped: [] };

@@ -16,14 +16,8 @@ import type { ServicePorts, SupervisorPort } from './ports.js';
 import { parseSize } from './size.js';
 import { validateConfigText } from './validate-text.js';
 import { planSettingsFrom } from '../config/plan-settings.js';
+import type { SupervisorDeps } from './supervisor-wiring.js';
 
-export interface SupervisorDeps {
-  connection: EngineConnection;
-  secrets: SecretStore;
-  settings: SettingsStore;
-  dataDir: string;
-  gpuReport: () => Promise<GpuReport>;
-}
 
 export interface BerthRuntimeOptions {
   dataDir: string;

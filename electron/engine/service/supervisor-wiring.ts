@@ -4,6 +4,10 @@ import { dockerRunCommand } from '../../../shared/truss/index.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { Deployment } from '../supervisor/deployment.js';
 import type { LogBuffer } from '../docker/log-buffer.js';
+import type { EngineConnection } from '../docker/connection.js';
+import type { SecretStore } from '../secrets/index.js';
+import type { SettingsStore } from '../store/index.js';
+import type { GpuReport } from '../../../shared/gpu.js';
 import { createEngineSupervisor, instanceIdFor } from '../supervisor/default-env.js';
 import { GpuLedger } from '../gpu/index.js';
 import { getGatewayApiKey, PortMemory } from '../store/index.js';
@@ -12,7 +16,6 @@ import { planSettingsFrom } from '../config/plan-settings.js';
 import { adaptDeployment } from './deployment-adapter.js';
 import { validateConfigText } from './validate-text.js';
 import type { DeploymentPort, SupervisorPort } from './ports.js';
-import type { SupervisorDeps } from './runtime.js';
 
 export function adaptSupervisor(sup: Supervisor, logsFor: (id: string) => LogBuffer | undefined, validateText: SupervisorPort['validateText']): SupervisorPort {
   const adapted = new WeakMap<Deployment, DeploymentPort>();
@@ -42,6 +45,15 @@ export function adaptSupervisor(sup: Supervisor, logsFor: (id: string) => LogBuf
       },
     },
   };
+}
+
+/** What the runtime hands the supervisor it builds (runtime.ts picks this wiring or a test's). */
+export interface SupervisorDeps {
+  connection: EngineConnection;
+  secrets: SecretStore;
+  settings: SettingsStore;
+  dataDir: string;
+  gpuReport: () => Promise<GpuReport>;
 }
 
 // The real supervisor: deployments run on the Docker engine (supervisor/default-env.ts).
