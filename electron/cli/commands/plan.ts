@@ -6,6 +6,7 @@ import { planSettingsFrom } from '../../engine/config/plan-settings.js';
 import { toErrorShape } from '../../../shared/errors.js';
 import type { GpuCapabilities, GpuInfo } from '../../../shared/gpu.js';
 import type { RunPlan } from '../../../shared/plan.js';
+import { ROUTE_PREFIXES, unservedRoutes } from '../../../shared/routes.js';
 import { buildRunPlan, type MachineFacts } from '../../../shared/truss/plan.js';
 import { dockerRunCommand } from '../../../shared/truss/docker-run.js';
 import { formatBytes } from '../../../shared/truss/units.js';
@@ -88,8 +89,14 @@ export function describePlan(plan: RunPlan): string {
   kv('probes', `ready ${p.readinessPath}, live ${p.livenessPath}, every ${p.periodMs / 1000} s; startup ${p.startupThresholdS} s, stop traffic ${p.stopTrafficThresholdS} s, restart ${p.restartThresholdS} s`);
   kv('concurrency', String(plan.predictConcurrency));
   kv('transport', plan.gateway.transport);
-  kv('routes', plan.gateway.routes[0]);
-  for (const r of plan.gateway.routes.slice(1)) lines.push(`  ${''.padEnd(14)} ${r}`);
+  // The gateway's routes (shared/routes.ts): those it serves, then those that answer 501.
+  const routes = plan.gateway.routes;
+  const unserved = unservedRoutes(plan.gateway);
+  kv('routes', routes[0] ?? 'none served by the local gateway');
+  for (const r of routes.slice(1)) lines.push(`  ${''.padEnd(14)} ${r}`);
+  if (unserved.length) kv('not served', unserved[0]);
+  for (const r of unserved.slice(1)) lines.push(`  ${''.padEnd(14)} ${r}`);
+  if (unserved.length) lines.push(`  ${''.padEnd(14)} {prefix}: ${ROUTE_PREFIXES.join(', ')}`);
   kv('plan hash', plan.planHash);
   return lines.join('\n');
 }

@@ -7,6 +7,7 @@ import { BerthError, toErrorShape } from '../../../shared/errors.js';
 import type { DeploymentState, LogLine, PullProgress } from '../../../shared/deployment.js';
 import type { DeploymentProgress, WeightsProgress } from '../../../shared/api/types.js';
 import type { RunPlan } from '../../../shared/plan.js';
+import { endpointExamples, unservedRoutes } from '../../../shared/routes.js';
 import { formatBytes } from '../../../shared/truss/units.js';
 import { EngineConnection } from '../../engine/docker/connection.js';
 import { GpuLedger } from '../../engine/gpu/index.js';
@@ -122,15 +123,18 @@ function planSummary(plan: RunPlan, c: ReturnType<typeof colors>): string[] {
 }
 
 function endpoints(plan: RunPlan, url: string, apiKey: boolean): string[] {
-  const predict = `${url}/production/predict`;
+  // The served routes from the one route table (shared/routes.ts), under the short prefix.
+  const examples = endpointExamples(url, plan.gateway, '/production');
   const auth = apiKey ? ` -H "Authorization: Api-Key $BERTH_GATEWAY_KEY"` : '';
-  const lines = [
-    `endpoints: ${url}`,
-    `  predict   POST ${predict}  -> ${plan.gateway.predictEndpoint}`,
-    `  sync      ${url}/production/sync/<path>  -> /<path> (e.g. ${url}/production/sync/v1/models)`,
-  ];
-  if (plan.gateway.transport === 'websocket') lines.push(`  websocket ${url.replace(/^http/, 'ws')}/production/websocket`);
-  lines.push(`  try       curl -s ${predict}${auth} -H 'Content-Type: application/json' -d '{"prompt": "hello"}'`);
+  const lines = [`endpoints: ${url}`];
+  for (const e of examples) {
+    const name = e.action.padEnd(9);
+    if (e.action === 'sync') lines.push(`  ${name} ${e.url}  -> ${e.target} (e.g. ${e.url.replace('<path>', 'v1/models')})`);
+    else lines.push(`  ${name} ${e.method === 'WS' ? '' : `${e.method} `}${e.url}  -> ${e.target}`);
+  }
+  for (const r of unservedRoutes(plan.gateway)) lines.push(`  ${'n/a'.padEnd(9)} ${r}`);
+  const predict = examples.find((e) => e.action === 'predict');
+  if (predict) lines.push(`  try       curl -s ${predict.url}${auth} -H 'Content-Type: application/json' -d '{"prompt": "hello"}'`);
   return lines;
 }
 

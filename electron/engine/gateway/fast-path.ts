@@ -14,17 +14,20 @@ import { ChunkedScanner, CRLFCRLF, FAST_HEAD_MAX, parseFastRequestHead, parseRes
 import { countSseTokens } from './metrics.js';
 import { upstreamFailure, type RelayHooks } from './proxy.js';
 import type { UpstreamSockets } from './upstream-sockets.js';
+import type { SlotLease } from './limiter.js';
 
 export interface FastAdmission {
   path: string;
   headers: RequestHeaderResult;
   sockets: UpstreamSockets;
+  /** The request's concurrency slot: the exchange owns it and gives it back in settle(). */
+  lease: SlotLease;
 }
 
 export interface FastHost {
   /** Admits a request (taking its slot) or returns null: Node's server answers it. */
   admit(head: FastRequestHead, remoteAddress: string | undefined): FastAdmission | null;
-  /** Frees the slot and records the outcome (status 499: the client left first). */
+  /** Records the outcome (status 499: the client left first); the slot is already back. */
   finish(status: number, startedAt: number): void;
   /** Gives the connection to Node's HTTP server. */
   handOff(socket: net.Socket): void;
@@ -195,7 +198,12 @@ export class FastConnection {
 
 function noop(): void {}
 
-/** One request relayed to the model server over a pooled connection. */
+/**
+ * One request relayed to the model server over a pooled connection. It ends in settle(),
+ * and only there: the model server's answer relayed, the model server failing (502, or the
+ * client cut mid-answer), or the client connection closing (the backstop: every exchange's
+ * client socket closes sooner or later), whichever comes first.
+ */
 class Exchange {
   bodyLeft: number;
   private up: net.Socket | null = null;
@@ -419,7 +427,7 @@ class Exchange {
       if (clean && resp !== null && !resp.closes && this.bodyLeft === 0 && this.pendingBody === null) this.admission.sockets.put(up, Date.now());
       else up.destroy();
     }
-    this.host.finish(this.status, this.startedAt);
+    this.settle(this.status);
     // Unread request body (the server answered early) or a close-delimited answer: this
     // connection cannot carry another request.
     this.conn.exchangeDone(this.bodyLeft === 0 && (resp === null || resp.framing !== 'close'));
@@ -447,7 +455,7 @@ class Exchange {
     this.detachUp()?.destroy();
     if (this.headSent) {
       // A truncated response must not look complete.
-      this.done = true;
+      this.settle(this.status);
       this.conn.socket.destroy();
       return;
     }
@@ -465,8 +473,7 @@ class Exchange {
     this.status = 502;
     this.headSent = true;
     this.conn.socket.write(s + body);
-    this.done = true;
-    this.host.finish(502, this.startedAt);
+    this.settle(502);
     this.conn.exchangeDone(keep);
   }
 
@@ -483,14 +490,22 @@ class Exchange {
     );
     this.headSent = true;
     this.status = 500;
+    this.settle(500);
     return true;
   }
 
   /** The client went away: stop the upstream request (the model stops generating). */
   clientGone(): void {
-    if (this.done) return;
+    if (!this.done) this.detachUp()?.destroy();
+    this.settle(this.headSent ? this.status : 499);
+  }
+
+  /** The exchange is over: no more relaying; the slot goes back and the outcome is counted, once. */
+  private settle(status: number): void {
     this.done = true;
-    this.detachUp()?.destroy();
-    this.host.finish(this.headSent ? this.status : 499, this.startedAt);
+    const lease = this.admission.lease;
+    if (!lease.held) return;
+    lease.release();
+    this.host.finish(status, this.startedAt);
   }
 }

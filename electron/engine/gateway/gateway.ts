@@ -9,7 +9,7 @@ import { answerPreflight, corsHeaders } from './cors.js';
 import { answerClientError, CONNECTIONS_CHECK_MS, HEADERS_TIMEOUT_MS } from '../http/client-errors.js';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import type net from 'node:net';
+import net from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
@@ -19,7 +19,7 @@ import type { DeploymentStateName } from '../../../shared/deployment.js';
 import type { GatewayMetrics } from '../../../shared/deployment.js';
 import type { TransportKind } from '../../../shared/plan.js';
 import { isLoopbackHost, isLoopbackHostHeader, KeyChecker } from './auth.js';
-import { Limiter } from './limiter.js';
+import { Limiter, type SlotLease } from './limiter.js';
 import { GatewayMetricsRecorder } from './metrics.js';
 import { abortUpstream, createUpstreamPool, relay, type RelayedResponse, type RelayHooks, type RelayTarget } from './proxy.js';
 import { upstreamRequestHeaders } from './headers.js';
@@ -48,6 +48,18 @@ export interface GatewayOptions {
   requireKey: boolean;
 }
 
+/**
+ * Who may call the gateway: replaced on a running gateway by reconfigure() (key rotation,
+ * the exposure and require-key settings).
+ */
+export interface GatewayAccess {
+  /** Interface to bind; a change re-binds on the same port. Omitted: unchanged. */
+  host?: string;
+  apiKey: string | null;
+  /** Require the key on loopback too (beyond loopback it is always required). */
+  requireKey: boolean;
+}
+
 export interface GatewayGate {
   ready: boolean;
   state: DeploymentStateName | string;
@@ -68,13 +80,14 @@ const METRICS_INTERVAL_MS = 1000;
 
 export class Gateway extends EventEmitter {
   readonly deploymentId: string;
-  readonly host: string;
+  private bindHost: string;
   private readonly requestedPort: number;
   private readonly maxBodyBytes: number;
-  private readonly keys: KeyChecker;
-  private readonly requireKey: boolean;
+  // Read per request, so reconfigure() takes effect on the next request of every connection.
+  private keys: KeyChecker;
+  private requireKey: boolean;
   /** Bound to loopback: only loopback Host headers are answered. */
-  private readonly loopbackOnly: boolean;
+  private loopbackOnly: boolean;
   private readonly routeOpts: RouteOptions;
   private readonly limiter: Limiter;
   private readonly predictConcurrency: number;
@@ -91,32 +104,27 @@ export class Gateway extends EventEmitter {
   private readonly upgraded = new Set<Duplex>();
   /** Connections on the fast path (not yet handed to Node's server): close() ends them. */
   private readonly fastConns = new Set<FastConnection>();
+  /** Every accepted connection, whoever serves it: a move back to loopback ends remote ones. */
+  private readonly sockets = new Set<net.Socket>();
+  /** reconfigure() calls run one at a time, in order. */
+  private reconfiguring: Promise<void> = Promise.resolve();
   private readonly fastHost: FastHost;
   private sweepTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: GatewayOptions) {
     super();
     this.deploymentId = opts.deploymentId;
-    this.host = opts.host ?? '127.0.0.1';
+    this.bindHost = opts.host ?? '127.0.0.1';
     this.requestedPort = opts.port ?? 0;
-    if (!isLoopbackHost(this.host) && !opts.apiKey) {
-      throw new BerthError(
-        'BAD_REQUEST',
-        `The gateway for ${opts.deploymentId} would listen on ${this.host}, reachable from other machines, without an API key.`,
-        'Set a gateway API key in Settings before binding beyond 127.0.0.1, or bind to 127.0.0.1.',
-      );
-    }
-    if (opts.requireKey && !opts.apiKey) {
-      throw new BerthError('BAD_REQUEST', 'The gateway is set to require an API key but none is configured.', 'Set a gateway API key in Settings, or turn off "require key".');
-    }
+    checkAccess(opts.deploymentId, this.bindHost, opts.apiKey, opts.requireKey);
     if (!opts.predictEndpoint.startsWith('/')) {
       throw new BerthError('CONFIG_INVALID', `predict_endpoint "${opts.predictEndpoint}" is not a path.`, 'Set docker_server.predict_endpoint to a path starting with "/", e.g. /v1/chat/completions.');
     }
     this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.keys = new KeyChecker(opts.apiKey);
     // Beyond loopback a key is always required.
-    this.requireKey = opts.requireKey || !isLoopbackHost(this.host);
-    this.loopbackOnly = isLoopbackHost(this.host);
+    this.requireKey = opts.requireKey || !isLoopbackHost(this.bindHost);
+    this.loopbackOnly = isLoopbackHost(this.bindHost);
     this.routeOpts = { predictEndpoint: opts.predictEndpoint, transport: opts.transport };
     this.predictConcurrency = Math.max(1, opts.predictConcurrency | 0);
     this.limiter = new Limiter(this.predictConcurrency, opts.queueLimit ?? DEFAULT_QUEUE_LIMIT, opts.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS);
@@ -124,7 +132,7 @@ export class Gateway extends EventEmitter {
     const metrics = this.metrics;
     this.hooks = {
       newRequestId: randomUUID,
-      isGatewayKey: keys.hasKey ? (v: string) => keys.matches(v) : null,
+      isGatewayKey: keyStripper(keys),
       onResponseHeaders: (startedAt: number) => metrics.ttfb.add(performance.now() - startedAt),
       onTokens: (n: number) => {
         metrics.addTokens(n, Date.now());
@@ -174,10 +182,84 @@ export class Gateway extends EventEmitter {
         if (socket.isPaused()) socket.resume();
       },
     };
+    const sockets = this.sockets;
     this.server.on('connection', (socket: net.Socket) => {
       if (this.closing) return socket.destroy();
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
       new FastConnection(socket, this.fastHost, this.fastConns);
     });
+  }
+
+  /** The interface the gateway listens on. */
+  get host(): string {
+    return this.bindHost;
+  }
+
+  /**
+   * Replaces who may call a running gateway: a new key works at once and the old one is
+   * refused from the next request on (every connection, keep-alive ones included); the
+   * require-key flag likewise. A new host re-binds on the same port: existing connections
+   * stay, except remote ones when the gateway moves back to loopback. While it moves, the
+   * stricter of the old and new rules applies. A re-bind that fails puts the old binding
+   * back and throws a BerthError saying to restart the deployment.
+   */
+  reconfigure(access: GatewayAccess): Promise<void> {
+    const run = this.reconfiguring.then(() => this.applyAccess(access));
+    this.reconfiguring = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyAccess(a: GatewayAccess): Promise<void> {
+    const host = a.host ?? this.bindHost;
+    checkAccess(this.deploymentId, host, a.apiKey, a.requireKey);
+    this.keys = new KeyChecker(a.apiKey);
+    this.hooks.isGatewayKey = keyStripper(this.keys);
+    if (host === this.bindHost || this.closing) {
+      this.bindHost = host;
+      this.requireKey = a.requireKey || !isLoopbackHost(host);
+      this.loopbackOnly = isLoopbackHost(host);
+      return;
+    }
+    const from = this.bindHost;
+    this.requireKey = this.requireKey || a.requireKey || !isLoopbackHost(host);
+    try {
+      await this.rebind(host);
+    } finally {
+      const now = this.bindHost;
+      this.requireKey = a.requireKey || !isLoopbackHost(now);
+      this.loopbackOnly = isLoopbackHost(now);
+      if (isLoopbackHost(now) && !isLoopbackHost(from)) {
+        // Exposure turned off: the other machines' connections go with it.
+        for (const s of this.sockets) if (!isLoopbackAddress(s.remoteAddress)) s.destroy();
+      }
+    }
+  }
+
+  /** Moves the listening socket to `host` on the same port (the old one put back on failure). */
+  private async rebind(host: string): Promise<void> {
+    const from = this.bindHost;
+    if (!this.server.listening) {
+      // Not listening (yet): listen() binds the new host.
+      this.bindHost = host;
+      return;
+    }
+    const port = this.boundPort!;
+    // net.Server's own close: stops accepting without Node's HTTP close, which would also
+    // end idle keep-alive connections and stop the header-timeout checks.
+    net.Server.prototype.close.call(this.server);
+    try {
+      await this.bind(port, host);
+      this.bindHost = host;
+    } catch (err) {
+      await this.bind(port, from).catch(() => undefined);
+      const e = err as BerthError;
+      throw new BerthError(
+        e.code ?? 'INTERNAL',
+        `The gateway for ${this.deploymentId} could not move to ${host}:${port}: ${e.message}${this.server.listening ? ` It still listens on ${from}:${port}.` : ' It no longer listens.'}`,
+        'Restart the deployment (Stop, then Start) to open its gateway with the new setting.',
+      );
+    }
   }
 
   /** The gateway's base URL once listening. */
@@ -196,7 +278,13 @@ export class Gateway extends EventEmitter {
     return routeList(this.routeOpts);
   }
 
-  listen(): Promise<{ port: number }> {
+  async listen(): Promise<{ port: number }> {
+    await this.bind(this.requestedPort, this.bindHost);
+    this.startSweep();
+    return { port: this.boundPort! };
+  }
+
+  private bind(port: number, host: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         this.server.off('listening', onListening);
@@ -204,14 +292,14 @@ export class Gateway extends EventEmitter {
           reject(
             new BerthError(
               'PORT_IN_USE',
-              `Port ${this.requestedPort} on ${this.host} is already in use, so the gateway for ${this.deploymentId} cannot listen there.`,
+              `Port ${port} on ${host} is already in use, so the gateway for ${this.deploymentId} cannot listen there.`,
               'Stop the program using that port, or choose another gateway port for this deployment in Berth.',
             ),
           );
         } else if (err.code === 'EACCES') {
-          reject(new BerthError('PORT_IN_USE', `Berth may not listen on port ${this.requestedPort}.`, 'Choose a port above 1023 for the gateway.'));
+          reject(new BerthError('PORT_IN_USE', `Berth may not listen on port ${port}.`, 'Choose a port above 1023 for the gateway.'));
         } else if (err.code === 'EADDRNOTAVAIL') {
-          reject(new BerthError('BAD_REQUEST', `${this.host} is not an address of this machine.`, 'Bind the gateway to 127.0.0.1 or to one of this machine\'s addresses.'));
+          reject(new BerthError('BAD_REQUEST', `${host} is not an address of this machine.`, 'Bind the gateway to 127.0.0.1 or to one of this machine\'s addresses.'));
         } else {
           reject(new BerthError('INTERNAL', `The gateway could not listen: ${err.message}`, 'Try another port or restart Berth.'));
         }
@@ -219,13 +307,12 @@ export class Gateway extends EventEmitter {
       const onListening = () => {
         this.server.off('error', onError);
         const addr = this.server.address();
-        this.boundPort = typeof addr === 'object' && addr ? addr.port : this.requestedPort;
-        this.startSweep();
-        resolve({ port: this.boundPort });
+        this.boundPort = typeof addr === 'object' && addr ? addr.port : port;
+        resolve();
       };
       this.server.once('error', onError);
       this.server.once('listening', onListening);
-      this.server.listen(this.requestedPort, this.host);
+      this.server.listen(port, host);
     });
   }
 
@@ -291,13 +378,15 @@ export class Gateway extends EventEmitter {
     if (head.contentLength > this.maxBodyBytes) return null;
     const target = this.target;
     const headers = upstreamRequestHeaders(head.raw, target.hostHeader, remoteAddress, randomUUID, this.hooks.isGatewayKey, false);
-    if (!this.limiter.tryAcquire()) return null;
+    // Last: from here the exchange owns the slot.
+    const lease = this.limiter.tryAcquire();
+    if (lease === null) return null;
     this.touch();
-    return { path: route.target, headers, sockets: target.sockets };
+    return { path: route.target, headers, sockets: target.sockets, lease };
   }
 
+  /** Records a fast-path exchange's outcome (its lease is already given back). */
   private fastFinish(status: number, startedAt: number): void {
-    this.limiter.release();
     this.metrics.countStatus(status);
     this.metrics.latency.add(performance.now() - startedAt);
     this.touch();
@@ -363,23 +452,20 @@ export class Gateway extends EventEmitter {
       return;
     }
     const path = route.target;
-    if (this.limiter.tryAcquire()) {
-      r.berthSlot = true;
+    const lease = this.limiter.tryAcquire();
+    if (lease !== null) {
+      r.berthLease = lease;
       relay(req, res, h, path, this.target!, this.hooks, startedAt);
       return;
     }
-    const waiter = this.limiter.enqueue((ok) => {
+    const waiter = this.limiter.enqueue((granted) => {
       res.off('close', onGone);
-      if (!ok) {
+      if (granted === null) {
         this.tooBusy(res, this.closing);
         return;
       }
-      if (res.destroyed) {
-        // 'close' already ran, so nothing else will free this slot.
-        this.limiter.release();
-        return;
-      }
-      r.berthSlot = true;
+      // The response owns the slot from here: its one 'close' gives it back.
+      if (!holdUntilClose(r, granted)) return;
       if (!this.gateOpen(res)) return;
       // The upstream may have changed while waiting.
       for (let i = h.headers.length - 2; i >= 0; i -= 2) {
@@ -403,9 +489,10 @@ export class Gateway extends EventEmitter {
   responseClosed(res: ServerResponse, startedAt: number): void {
     const r = res as SlotResponse;
     abortUpstream(r);
-    if (r.berthSlot) {
-      r.berthSlot = false;
-      this.limiter.release();
+    const lease = r.berthLease;
+    if (lease !== undefined) {
+      r.berthLease = undefined;
+      lease.release();
     }
     // A client that left before any answer is counted like nginx's 499.
     this.metrics.countStatus(res.headersSent ? res.statusCode : 499);
@@ -485,33 +572,32 @@ export class Gateway extends EventEmitter {
       return;
     }
     if (!this.wsGateOpen(socket)) return;
-    const start = () => {
+    const start = (lease: SlotLease) => {
       const t = this.target!;
-      const counted = { done: false };
       relayUpgrade(req, socket, head, route.target, t, {
         newRequestId: randomUUID,
         isGatewayKey: this.hooks.isGatewayKey,
+        // Called once, when both sides are closed: the session's end gives its slot back.
         onClose: () => {
-          if (counted.done) return;
-          counted.done = true;
-          this.limiter.release();
+          lease.release();
           this.metrics.countStatus(101);
           this.touch();
         },
       });
     };
-    if (this.limiter.tryAcquire()) return start();
-    const waiter = this.limiter.enqueue((ok) => {
+    const lease = this.limiter.tryAcquire();
+    if (lease !== null) return start(lease);
+    const waiter = this.limiter.enqueue((granted) => {
       socket.off('close', onGone);
-      if (!ok) {
+      if (granted === null) {
         this.rejectWs(socket, this.closing ? 503 : 429, this.closing ? 'Service Unavailable' : 'Too Many Requests', { error: 'The model is busy: all WebSocket slots (predict_concurrency) are taken.', hint: 'Retry later or raise runtime.predict_concurrency.' }, { 'retry-after': '1' });
         return;
       }
       if (socket.destroyed || !this.wsGateOpen(socket)) {
-        this.limiter.release();
+        granted.release();
         return;
       }
-      start();
+      start(granted);
     });
     if (waiter === null) {
       this.rejectWs(socket, 429, 'Too Many Requests', { error: 'The model is busy: all WebSocket slots (predict_concurrency) are taken and the queue is full.', hint: 'Retry later or raise runtime.predict_concurrency.' }, { 'retry-after': '1' });
@@ -547,10 +633,48 @@ export class Gateway extends EventEmitter {
   }
 }
 
+function checkAccess(deploymentId: string, host: string, apiKey: string | null, requireKey: boolean): void {
+  if (!isLoopbackHost(host) && !apiKey) {
+    throw new BerthError(
+      'BAD_REQUEST',
+      `The gateway for ${deploymentId} would listen on ${host}, reachable from other machines, without an API key.`,
+      'Set a gateway API key in Settings before binding beyond 127.0.0.1, or bind to 127.0.0.1.',
+    );
+  }
+  if (requireKey && !apiKey) {
+    throw new BerthError('BAD_REQUEST', 'The gateway is set to require an API key but none is configured.', 'Set a gateway API key in Settings, or turn off "require key".');
+  }
+}
+
+/** The hook that keeps the gateway key from the model server (null: no key to strip). */
+function keyStripper(keys: KeyChecker): ((value: string) => boolean) | null {
+  return keys.hasKey ? (v: string) => keys.matches(v) : null;
+}
+
+/** A peer address on this machine's loopback (IPv4, IPv6, or IPv4-mapped). */
+function isLoopbackAddress(addr: string | undefined): boolean {
+  if (!addr) return false;
+  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
+}
+
 interface SlotResponse extends RelayedResponse {
-  berthSlot?: boolean;
+  /** The request's concurrency slot; given back by the response's one 'close'. */
+  berthLease?: SlotLease;
   berthGateway?: Gateway;
   berthStartedAt?: number;
+}
+
+/**
+ * Hands a granted slot to a response. A response whose 'close' already ran (the client
+ * left while queued) gives it back at once; false then, and the request is over.
+ */
+function holdUntilClose(res: SlotResponse, lease: SlotLease): boolean {
+  if (res.destroyed) {
+    lease.release();
+    return false;
+  }
+  res.berthLease = lease;
+  return true;
 }
 
 function onResponseClose(this: SlotResponse): void {

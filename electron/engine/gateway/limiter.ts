@@ -1,8 +1,33 @@
 // Concurrency limit with a bounded FIFO queue. At most `limit` holders at once; the rest
 // wait in arrival order until a slot frees, their timeout passes, or they give up.
-// The fast path (a free slot) allocates nothing.
+//
+// A slot is held as a SlotLease, the one owner of it: its release() is idempotent, so each
+// request ties its lease to the end of its own lifetime (the response's 'close', the fast
+// path exchange's settle, the WebSocket's close) and every way a request can end (done,
+// upstream cut, client gone, gateway closed) gives the slot back exactly once.
 
-export type Grant = (ok: boolean) => void;
+/** `lease` is the granted slot, or null when the wait timed out or the limiter drained. */
+export type Grant = (lease: SlotLease | null) => void;
+
+/** One held slot. The first release() gives it back; later calls do nothing. */
+export class SlotLease {
+  private limiter: Limiter | null;
+
+  constructor(limiter: Limiter) {
+    this.limiter = limiter;
+  }
+
+  get held(): boolean {
+    return this.limiter !== null;
+  }
+
+  release(): void {
+    const l = this.limiter;
+    if (l === null) return;
+    this.limiter = null;
+    l.releaseSlot();
+  }
+}
 
 /** A queued request. `cancel()` removes it (client went away) without granting. */
 export interface Waiter {
@@ -39,19 +64,19 @@ export class Limiter {
     }
   }
 
-  /** Takes a slot if one is free. */
-  tryAcquire(): boolean {
+  /** Takes a slot if one is free (and nobody waits for one). */
+  tryAcquire(): SlotLease | null {
     if (this.active < this.limit && this.waiting === 0) {
       this.active++;
-      return true;
+      return new SlotLease(this);
     }
-    return false;
+    return null;
   }
 
   /**
    * Queues for a slot. Returns null when the queue is full (the caller answers 429 at
-   * once). `grant(true)` hands over a slot (the holder must `release()` it); `grant(false)`
-   * means the wait timed out.
+   * once). `grant(lease)` hands over a slot (the holder releases the lease when it is
+   * done); `grant(null)` means the wait timed out or the limiter drained.
    */
   enqueue(grant: Grant): Waiter | null {
     if (this.waiting >= this.queueLimit) return null;
@@ -71,7 +96,8 @@ export class Limiter {
     this.compact();
   }
 
-  release(): void {
+  /** @internal Only SlotLease.release() calls this, once per lease. */
+  releaseSlot(): void {
     if (this.waiting > 0 && this.active <= this.limit) {
       // The slot passes straight to the next waiter.
       this.grantNext();
@@ -88,7 +114,7 @@ export class Limiter {
         const g = w.grant;
         w.grant = null;
         if (w.timer) clearTimeout(w.timer);
-        g(false);
+        g(null);
       }
     }
     this.queue = [];
@@ -106,7 +132,7 @@ export class Limiter {
         if (w.timer) clearTimeout(w.timer);
         this.waiting--;
         this.compact();
-        g(true);
+        g(new SlotLease(this));
         return;
       }
     }
@@ -122,7 +148,7 @@ export class Limiter {
     w.timer = null;
     this.waiting--;
     this.compact();
-    g(false);
+    g(null);
   }
 
   private compact(): void {

@@ -1,6 +1,7 @@
-// Baseten route table and request-path normalisation. Pure: no Node imports, so the unit
-// tests (and the UI's route list) can use it directly.
-import type { TransportKind } from '../../../shared/plan.js';
+// The gateway's router: request-path normalisation and matching against the one route
+// table in shared/routes.ts (which also gives the 404 body's list, the plan's routes and
+// the UI's). Pure: no Node imports.
+import { ROUTE_ENDPOINTS, ROUTE_PREFIXES, routeAvailability, servedRoutes, unservedRoutes, type RouteEndpoint, type RouteTableOptions } from '../../../shared/routes.js';
 
 export type RouteMatch =
   /** Forward to the model server at `target` (path + original query string). */
@@ -9,10 +10,7 @@ export type RouteMatch =
   | { kind: 'websocket'; target: string; websocket: true }
   | { kind: 'error'; status: number; error: string; hint: string };
 
-export interface RouteOptions {
-  predictEndpoint: string;
-  transport: TransportKind;
-}
+export type RouteOptions = RouteTableOptions;
 
 /**
  * Normalises the path part of a request target: splits on '/', percent-decodes each
@@ -59,29 +57,49 @@ function needsNormalising(path: string): boolean {
   return path.indexOf('%') !== -1 || path.indexOf('//') !== -1 || path.indexOf('/.') !== -1;
 }
 
-/** The routes a user can call, for 404 bodies and the UI. */
+/** The routes a user can call, for 404 bodies and the UI: the served rows of the table. */
 export function routeList(opts: RouteOptions): string[] {
-  const routes = [
-    'POST /environments/{env}/predict',
-    'POST /production/predict',
-    'POST /development/predict',
-    'POST /deployment/{id}/predict',
-    '* /environments/{env}/sync/{path}',
-    '* /production/sync/{path}',
-    '* /development/sync/{path}',
-    '* /deployment/{id}/sync/{path}',
-  ];
-  if (opts.transport === 'websocket') {
-    routes.push('GET (WebSocket) /environments/{env}/websocket', 'GET (WebSocket) /production/websocket', 'GET (WebSocket) /deployment/{id}/websocket');
+  return servedRoutes(opts);
+}
+
+// The router, compiled once from the shared table (shared/routes.ts).
+interface PrefixMatcher {
+  /** '/environments/' (then one segment) or '/production/' */
+  literal: string;
+  /** Followed by a `{param}` segment. */
+  param: boolean;
+}
+const PREFIXES: readonly PrefixMatcher[] = ROUTE_PREFIXES.map((p) => {
+  const brace = p.indexOf('{');
+  return brace === -1 ? { literal: p + '/', param: false } : { literal: p.slice(0, brace), param: true };
+});
+
+interface EndpointMatcher {
+  endpoint: RouteEndpoint;
+  /** '/predict', or the base of a `/{path}` suffix ('/sync'). */
+  base: string;
+  rest: boolean;
+}
+const ENDPOINTS: readonly EndpointMatcher[] = ROUTE_ENDPOINTS.map((e) =>
+  e.suffix.endsWith('/{path}') ? { endpoint: e, base: e.suffix.slice(0, -'/{path}'.length), rest: true } : { endpoint: e, base: e.suffix, rest: false },
+);
+
+/** What follows the environment prefix ('/predict', '/sync/...'), or null for no prefix. */
+function stripPrefix(path: string): string | null {
+  for (const p of PREFIXES) {
+    if (!path.startsWith(p.literal)) continue;
+    if (!p.param) return path.slice(p.literal.length - 1);
+    const slash = path.indexOf('/', p.literal.length);
+    if (slash === -1 || slash === p.literal.length) return null;
+    return path.slice(slash);
   }
-  return routes;
+  return null;
 }
 
 /**
- * Matches a request target (path and query, as received) against the Baseten routes.
- * `/environments/{env}`, `/production`, `/development` and `/deployment/{id}` are all
- * accepted as the environment prefix; locally there is exactly one deployment, so any
- * env name or deployment id reaches it.
+ * Matches a request target (path and query, as received) against the route table.
+ * Every prefix in ROUTE_PREFIXES is accepted; locally there is exactly one deployment, so
+ * any env name or deployment id reaches it.
  */
 export function matchRoute(url: string, opts: RouteOptions): RouteMatch {
   const q = url.indexOf('?');
@@ -95,67 +113,33 @@ export function matchRoute(url: string, opts: RouteOptions): RouteMatch {
     }
     path = n;
   }
-  // Strip the environment prefix, leaving `rest` = '/predict', '/sync/...', ...
-  let rest: string;
-  if (path.startsWith('/environments/')) {
-    const slash = path.indexOf('/', 14);
-    if (slash === -1 || slash === 14) return notFound(opts);
-    rest = path.slice(slash);
-  } else if (path.startsWith('/deployment/')) {
-    const slash = path.indexOf('/', 12);
-    if (slash === -1 || slash === 12) return notFound(opts);
-    rest = path.slice(slash);
-  } else if (path.startsWith('/production/')) {
-    rest = path.slice(11);
-  } else if (path.startsWith('/development/')) {
-    rest = path.slice(12);
-  } else return notFound(opts);
-
-  if (rest === '/predict' || rest === '/predict/') {
-    if (opts.transport === 'grpc') return grpcNotProxied();
-    return { kind: 'forward', target: opts.predictEndpoint + query, websocket: false };
-  }
-  if (rest.startsWith('/sync/') || rest === '/sync') {
-    if (opts.transport === 'grpc') return grpcNotProxied();
-    const target = rest.length <= 6 ? '/' : rest.slice(5);
-    return { kind: 'forward', target: target + query, websocket: false };
-  }
-  if (rest === '/websocket' || rest === '/websocket/') {
-    if (opts.transport !== 'websocket') {
-      return {
-        kind: 'error',
-        status: 400,
-        error: `This model's transport is ${opts.transport}, so the WebSocket route is not served.`,
-        hint: "Call /environments/production/predict instead, or set runtime.transport.kind: websocket in config.yaml if the server speaks WebSocket.",
-      };
+  const rest = stripPrefix(path);
+  if (rest === null) return notFound(opts);
+  for (const m of ENDPOINTS) {
+    let target: string;
+    if (m.rest) {
+      if (rest !== m.base && !rest.startsWith(m.base + '/')) continue;
+      target = rest.length <= m.base.length + 1 ? '/' : rest.slice(m.base.length);
+    } else {
+      if (rest !== m.base && !(rest.length === m.base.length + 1 && rest.startsWith(m.base) && rest.endsWith('/'))) continue;
+      target = '';
     }
-    return { kind: 'websocket', target: opts.predictEndpoint + query, websocket: true };
-  }
-  if (rest === '/async_predict' || rest.startsWith('/async_predict/') || rest.startsWith('/async_')) {
-    return {
-      kind: 'error',
-      status: 501,
-      error: 'Async predict is a Baseten platform queue and is not available locally.',
-      hint: 'Call /environments/production/predict (synchronous) instead.',
-    };
+    const e = m.endpoint;
+    const a = routeAvailability(e.action, opts.transport);
+    if (!a.served) return { kind: 'error', status: a.status, error: a.error, hint: a.hint };
+    if (e.maps === 'predict_endpoint') target = opts.predictEndpoint;
+    if (e.method === 'WS') return { kind: 'websocket', target: target + query, websocket: true };
+    return { kind: 'forward', target: target + query, websocket: false };
   }
   return notFound(opts);
 }
 
-function grpcNotProxied(): RouteMatch {
-  return {
-    kind: 'error',
-    status: 501,
-    error: "This model's transport is gRPC, which the local HTTP/1.1 gateway does not proxy.",
-    hint: "Point your gRPC client at the model container's published port shown in Berth.",
-  };
-}
-
 function notFound(opts: RouteOptions): RouteMatch {
+  const routes = routeList(opts);
   return {
     kind: 'error',
     status: 404,
     error: 'No such route on this Berth gateway.',
-    hint: 'Valid routes: ' + routeList(opts).join(', '),
+    hint: routes.length > 0 ? 'Valid routes: ' + routes.join(', ') : unservedRoutes(opts).join('; '),
   };
 }

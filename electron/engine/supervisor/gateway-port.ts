@@ -1,8 +1,10 @@
 // Opens a deployment's gateway (electron/engine/gateway) on its remembered port and adapts
-// it to the narrow GatewayPort the Deployment drives.
+// it to the narrow GatewayPort the Deployment drives. Open gateways are kept in a registry
+// so a settings change or a new gateway key reaches the running ones (service/runtime.ts).
 import type { RunPlan } from '../../../shared/plan.js';
 import type { GatewayMetrics } from '../../../shared/deployment.js';
-import { Gateway } from '../gateway/index.js';
+import { BerthError } from '../../../shared/errors.js';
+import { Gateway, type GatewayAccess } from '../gateway/index.js';
 import type { GatewayPort } from './ports.js';
 
 export interface OpenGatewayOptions {
@@ -10,6 +12,8 @@ export interface OpenGatewayOptions {
   port: number;
   apiKey: string | null;
   requireKey: boolean;
+  /** Where the open gateway is registered; default: this process's `openGateways`. */
+  registry?: GatewayRegistry;
 }
 
 /** What a client on this machine uses: a wildcard bind is reached through loopback. */
@@ -17,6 +21,52 @@ function clientUrl(host: string, port: number): string {
   const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return `http://${h}:${port}`;
 }
+
+export interface GatewayApplyFailure {
+  deploymentId: string;
+  error: BerthError;
+}
+
+/** The open gateways, by deployment, so access settings can be applied to running ones. */
+export class GatewayRegistry {
+  private readonly live = new Map<Gateway, string>();
+
+  add(deploymentId: string, gw: Gateway): void {
+    this.live.set(gw, deploymentId);
+  }
+
+  remove(gw: Gateway): void {
+    this.live.delete(gw);
+  }
+
+  /** Deployment ids with an open gateway. */
+  deploymentIds(): string[] {
+    return [...new Set(this.live.values())];
+  }
+
+  /**
+   * Applies `access` to every open gateway (only those of `deploymentIds` when given: one
+   * runtime's deployments). Resolves with what failed (a re-bind that could not happen);
+   * the others are applied.
+   */
+  async apply(access: GatewayAccess, deploymentIds?: ReadonlySet<string>): Promise<GatewayApplyFailure[]> {
+    const failures: GatewayApplyFailure[] = [];
+    await Promise.all(
+      [...this.live].map(async ([gw, id]) => {
+        if (deploymentIds && !deploymentIds.has(id)) return;
+        try {
+          await gw.reconfigure(access);
+        } catch (err) {
+          failures.push({ deploymentId: id, error: err instanceof BerthError ? err : new BerthError('INTERNAL', (err as Error).message, 'Restart the deployment.') });
+        }
+      }),
+    );
+    return failures;
+  }
+}
+
+/** This process's open gateways. */
+export const openGateways = new GatewayRegistry();
 
 export async function openGateway(plan: RunPlan, o: OpenGatewayOptions): Promise<GatewayPort> {
   const gw = new Gateway({
@@ -30,12 +80,32 @@ export async function openGateway(plan: RunPlan, o: OpenGatewayOptions): Promise
     requireKey: o.requireKey,
   });
   const { port } = await gw.listen();
+  const registry = o.registry ?? openGateways;
+  registry.add(plan.deploymentId, gw);
+  const listeners = new Set<(m: GatewayMetrics) => void>();
   return {
-    url: clientUrl(o.host, port),
+    // The bind host may change (exposure setting); the URL a local client uses follows it.
+    get url() {
+      return clientUrl(gw.host, port);
+    },
     port,
     setUpstream: (u) => gw.setUpstream(u),
     setGate: (g) => gw.setGate(g),
-    close: () => gw.close(),
-    onMetrics: (fn: (m: GatewayMetrics) => void) => void gw.on('metrics', fn),
+    close: () => {
+      registry.remove(gw);
+      for (const fn of listeners) gw.off('metrics', fn);
+      listeners.clear();
+      return gw.close();
+    },
+    onMetrics: (fn: (m: GatewayMetrics) => void) => {
+      // A wrapper per call: the same function registered twice is removed once per disposer.
+      const l = (m: GatewayMetrics) => fn(m);
+      listeners.add(l);
+      gw.on('metrics', l);
+      return () => {
+        if (!listeners.delete(l)) return;
+        gw.off('metrics', l);
+      };
+    },
   };
 }

@@ -274,7 +274,8 @@ describe('gateway fast path with odd model servers', () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    gw = await startGateway((server.address() as net.AddressInfo).port);
+    // One slot and no queue: a slot not given back turns the next request into a 429.
+    gw = await startGateway((server.address() as net.AddressInfo).port, { predictConcurrency: 1, queueLimit: 0 });
   });
   afterAll(async () => {
     await gw?.close();
@@ -313,10 +314,19 @@ describe('gateway fast path with odd model servers', () => {
     c.close();
   });
 
-  it('cuts the client connection when the model server dies mid-body (no fake complete answer)', async () => {
+  it('cuts the client connection when the model server dies mid-body (no fake complete answer), and frees its slot', async () => {
     mode = 'cut';
     const c = new RawClient(gw.port!);
     await c.write(get('/x'));
     await expect(c.read()).rejects.toThrow(/closed before the response ended/);
+    // predict_concurrency 1: the next request is served, not 429.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(gw.metricsSnapshot().inFlight).toBe(0);
+    mode = 'close-delimited';
+    const next = new RawClient(gw.port!);
+    await next.write(get('/after-cut'));
+    const r = await next.read();
+    expect(r.status).toBe(200);
+    expect(r.body).toBe('until the end');
   });
 });

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { BerthError } from '../../../shared/errors.js';
 import type { GatewayMetrics } from '../../../shared/deployment.js';
 import { Gateway } from '../../../electron/engine/gateway/index.js';
+import { gatewayRoutes } from '../../../shared/truss/plan.js';
 import { rawRequest, startFixtureProcess, startGateway, type FixtureProcess } from './helpers.js';
 
 let up: FixtureProcess;
@@ -80,8 +81,12 @@ describe('gateway with the fixture server', () => {
     const g = await gw();
     const r = await rawRequest(g.port!, 'GET', '/v1/chat/completions');
     expect(r.status).toBe(404);
-    expect(r.json.routes).toContain('POST /environments/{env}/predict');
+    expect(r.json.routes).toContain('POST /environments/{env}/predict -> /predict');
+    expect(r.json.routes).toContain('ANY /development/sync/{path} -> /{path}');
     expect(r.json.hint).toMatch(/Valid routes/);
+    // The same list as the plan's (and so `berth plan`, the API and the Overview).
+    expect(r.json.routes).toEqual(gatewayRoutes('/predict', 'http'));
+    expect(r.json.routes).toEqual(g.routes());
     const a = await rawRequest(g.port!, 'POST', '/environments/production/async_predict', {}, '{}');
     expect(a.status).toBe(501);
     expect(a.json.hint).toMatch(/predict/);

@@ -1,66 +1,93 @@
 import { describe, expect, it } from 'vitest';
-import { Limiter } from '../../../electron/engine/gateway/limiter.js';
+import { Limiter, type SlotLease } from '../../../electron/engine/gateway/limiter.js';
 
 describe('Limiter', () => {
   it('grants up to the limit, then queues FIFO', () => {
     const l = new Limiter(2, 10, 10_000);
-    expect(l.tryAcquire()).toBe(true);
-    expect(l.tryAcquire()).toBe(true);
-    expect(l.tryAcquire()).toBe(false);
+    const a = l.tryAcquire()!;
+    const b = l.tryAcquire()!;
+    expect(a).not.toBeNull();
+    expect(b).not.toBeNull();
+    expect(l.tryAcquire()).toBeNull();
     const order: number[] = [];
-    l.enqueue((ok) => ok && order.push(1));
-    l.enqueue((ok) => ok && order.push(2));
-    l.enqueue((ok) => ok && order.push(3));
+    const leases: SlotLease[] = [];
+    const take = (n: number) => (lease: SlotLease | null) => {
+      if (lease) {
+        order.push(n);
+        leases.push(lease);
+      }
+    };
+    l.enqueue(take(1));
+    l.enqueue(take(2));
+    l.enqueue(take(3));
     expect(l.queueDepth).toBe(3);
-    l.release();
-    l.release();
+    a.release();
+    b.release();
     expect(order).toEqual([1, 2]);
     expect(l.inFlight).toBe(2);
-    l.release();
+    leases[0].release();
     expect(order).toEqual([1, 2, 3]);
-    l.release();
-    l.release();
-    l.release();
+    leases[1].release();
+    leases[2].release();
     expect(l.inFlight).toBe(0);
     expect(l.queueDepth).toBe(0);
     l.drain();
+  });
+
+  it('gives a slot back once however many times its lease is released', () => {
+    const l = new Limiter(1, 0, 10_000);
+    const a = l.tryAcquire()!;
+    expect(a.held).toBe(true);
+    a.release();
+    a.release();
+    a.release();
+    expect(a.held).toBe(false);
+    expect(l.inFlight).toBe(0);
+    // A double release must not free a slot someone else now holds.
+    const b = l.tryAcquire()!;
+    a.release();
+    expect(l.inFlight).toBe(1);
+    expect(l.tryAcquire()).toBeNull();
+    b.release();
+    expect(l.inFlight).toBe(0);
   });
 
   it('refuses when the queue is full and skips cancelled waiters', () => {
     const l = new Limiter(1, 2, 10_000);
-    expect(l.tryAcquire()).toBe(true);
+    const first = l.tryAcquire()!;
     const got: string[] = [];
-    const a = l.enqueue((ok) => ok && got.push('a'))!;
-    expect(l.enqueue((ok) => ok && got.push('b'))).not.toBeNull();
+    const leases: SlotLease[] = [];
+    const a = l.enqueue((lease) => lease && got.push('a'))!;
+    expect(l.enqueue((lease) => lease && got.push('b') && leases.push(lease))).not.toBeNull();
     expect(l.enqueue(() => got.push('c'))).toBeNull();
     // A waiter behind others cannot jump the queue via tryAcquire.
-    expect(l.tryAcquire()).toBe(false);
+    expect(l.tryAcquire()).toBeNull();
     l.cancel(a);
     expect(l.queueDepth).toBe(1);
-    l.release();
+    first.release();
     expect(got).toEqual(['b']);
-    l.release();
+    leases[0].release();
     expect(l.inFlight).toBe(0);
     l.drain();
   });
 
-  it('times waiters out with grant(false)', async () => {
+  it('times waiters out with grant(null)', async () => {
     const l = new Limiter(1, 5, 50);
-    l.tryAcquire();
-    const result = await new Promise<boolean>((resolve) => l.enqueue(resolve));
-    expect(result).toBe(false);
+    const held = l.tryAcquire()!;
+    const result = await new Promise<SlotLease | null>((resolve) => l.enqueue(resolve));
+    expect(result).toBeNull();
     expect(l.queueDepth).toBe(0);
-    l.release();
+    held.release();
     expect(l.inFlight).toBe(0);
   });
 
   it('drain fails every waiter', () => {
     const l = new Limiter(1, 5, 10_000);
     l.tryAcquire();
-    const res: boolean[] = [];
-    l.enqueue((ok) => res.push(ok));
-    l.enqueue((ok) => res.push(ok));
+    const res: Array<SlotLease | null> = [];
+    l.enqueue((lease) => res.push(lease));
+    l.enqueue((lease) => res.push(lease));
     l.drain();
-    expect(res).toEqual([false, false]);
+    expect(res).toEqual([null, null]);
   });
 });

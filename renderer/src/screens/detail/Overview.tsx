@@ -1,5 +1,6 @@
 import type { DeploymentDetail, DeploymentProgress, DeploymentSummary, GatewayMetrics, RunPlan, WeightsEntry, WeightsProgress } from '../../api/contract.js';
 import type { DeploymentStateName } from '../../../../shared/deployment.js';
+import { endpointExamples, unservedRoutes } from '../../../../shared/routes.js';
 import { useStore } from '../../lib/store.js';
 import { liveStore } from '../../state/deployments.js';
 import { formatBytes, formatDuration, formatTime, isRunningState, STATE_LABEL, stateTone } from '../../lib/format.js';
@@ -174,11 +175,10 @@ function WeightsEntryRow({ e }: { e: WeightsEntry }) {
 
 function Endpoints({ summary, plan }: { summary: DeploymentSummary; plan: RunPlan | null }) {
   const base = summary.gatewayUrl;
-  const routes = base ? [
-    { label: 'Predict', url: `${base}/environments/production/predict` },
-    { label: 'Sync (any server path)', url: `${base}/environments/production/sync/` },
-    ...(plan?.gateway.transport === 'websocket' ? [{ label: 'WebSocket', url: `${base.replace(/^http/, 'ws')}/environments/production/websocket` }] : []),
-  ] : [];
+  // From the one route table (shared/routes.ts), like the gateway's router and `berth plan`.
+  const gw = plan?.gateway ?? { predictEndpoint: '/', transport: 'http' as const };
+  const routes = base ? endpointExamples(base, gw).map((e) => ({ label: e.label, url: e.url.replace(/<path>$/, '') })) : [];
+  const unserved = plan ? unservedRoutes(plan.gateway) : [];
   return (
     <section className="card" aria-labelledby="ep-h">
       <h2 id="ep-h">Endpoints</h2>
@@ -189,6 +189,7 @@ function Endpoints({ summary, plan }: { summary: DeploymentSummary; plan: RunPla
           ))}
         </ul>
       )}
+      {base && unserved.length > 0 && <p className="sub">Not served locally: {unserved.map((u, i) => <span key={u}>{i ? '; ' : ''}<code>{u}</code></span>)}</p>}
       {plan && <p className="sub">Server: <code>{plan.gateway.predictEndpoint}</code> on port {plan.serverPort} · transport {plan.gateway.transport} · concurrency {plan.predictConcurrency}</p>}
     </section>
   );
