@@ -44,8 +44,12 @@ export interface GpuRequest {
   /** Accelerator type asked for in config, e.g. "H100". null when CPU run chosen explicitly. */
   accelerator: string | null;
   count: number;
-  /** Chosen local device ids (index strings or UUIDs); empty when not yet assigned. */
+  /** Device UUIDs the ledger granted (placement order); empty when not yet assigned. */
   deviceIds: string[];
+  /** How the engine is asked for them (GpuCapabilities.via); absent: the NVIDIA runtime. */
+  via?: 'nvidia-runtime' | 'cdi';
+  /** nvidia-smi index of each device in deviceIds: CDI names devices by index. */
+  deviceIndexes?: number[];
 }
 
 export type TransportKind = 'http' | 'websocket' | 'grpc';

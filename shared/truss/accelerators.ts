@@ -1,5 +1,5 @@
-// Accelerator types Baseten accepts (case-sensitive) and their VRAM per GPU, used to warn
-// when a local GPU is smaller than the one the config was written for.
+// Accelerator types Baseten accepts (case-sensitive) and their VRAM per GPU: the one table
+// behind "the model may not fit" (shared/gpu.ts gpuMemoryWarning, for planner and ledger alike).
 import { closest } from './suggest.js';
 
 export const ACCELERATOR_TYPES = [

@@ -13,7 +13,11 @@ export interface DockerRunOptions {
 
 export function dockerRunCommand(plan: RunPlan, opts: DockerRunOptions = {}): string {
   const parts: string[] = ['docker run --rm', `--name ${shq(`berth-${plan.deploymentId}`)}`];
-  if (plan.gpu && plan.gpu.deviceIds.length) parts.push(`--gpus '"device=${plan.gpu.deviceIds.join(',')}"'`);
+  if (plan.gpu && plan.gpu.deviceIds.length) {
+    // A CDI engine takes named devices; the NVIDIA runtime takes --gpus with the UUIDs.
+    if (plan.gpu.via === 'cdi') for (const d of plan.gpu.deviceIndexes ?? plan.gpu.deviceIds) parts.push(`--device nvidia.com/gpu=${d}`);
+    else parts.push(`--gpus '"device=${plan.gpu.deviceIds.join(',')}"'`);
+  }
   const hostPort = opts.hostPort ?? plan.serverPort;
   parts.push(`-p 127.0.0.1:${hostPort}:${plan.serverPort}`);
   if (plan.secrets.length) {

@@ -1,12 +1,14 @@
 // buildRunPlan: the pure step from a parsed config + truss dir facts + machine facts +
 // settings to the RunPlan the engine executes, the UI shows and `berth plan` prints.
 import type { BuildPlan, BuildStep, GatewayRoutes, GpuRequest, ProbeSettings, RunPlan } from '../plan.js';
-import { LABELS } from '../plan.js';
+import { LABELS, type TransportKind } from '../plan.js';
+import { servedRoutes } from '../routes.js';
 import type { GpuCapabilities, GpuInfo } from '../gpu.js';
+import { gpuPlacementWarnings, holdersByUuid, placeGpus, resolveGpuIds } from '../gpu.js';
 import type { BerthErrorCode } from '../errors.js';
 import type { TrussConfig } from './schema.js';
 import type { ConfigIssue, SourcePos } from './issues.js';
-import { ACCELERATOR_VRAM_GIB, formatAccelerator } from './accelerators.js';
+import { formatAccelerator } from './accelerators.js';
 import { hashOf, sha256Hex } from './hash.js';
 import { shq } from './shell-quote.js';
 import { defaultBaseImage, isMovingTag } from './image-ref.js';
@@ -59,6 +61,15 @@ export interface MachineFacts {
   gpuCapabilities: GpuCapabilities;
   /** Device ids (index strings or UUIDs) held by other running deployments. */
   heldDeviceIds: string[];
+  /** Device id -> the other deployments holding it (the ledger's view; names them in warnings). */
+  gpuHolders?: Record<string, string[]>;
+  /** Setting "Let two models share a GPU": held GPUs may be planned on. */
+  allowGpuSharing?: boolean;
+  /**
+   * Devices the ledger granted this start (UUIDs): the plan uses exactly these and places
+   * nothing itself. Absent (a preview, `berth plan`): placed here, reserving nothing.
+   */
+  grantedDeviceIds?: string[];
 }
 
 export interface PlanInput {
@@ -226,30 +237,38 @@ export function buildRunPlan(input: PlanInput): PlanResult {
         const why = machine.gpuCapabilities.reason ? `: ${machine.gpuCapabilities.reason}` : '';
         report('error', 'resources.accelerator', `config asks for ${want}, but Docker containers cannot use the GPUs here${why}`, `${(machine.gpuCapabilities.hint ?? 'install the NVIDIA Container Toolkit and restart Docker').replace(/\.$/, '')}; or choose an explicit CPU run (--cpu on the command line, or Start on CPU instead in the app)`, 'GPU_RUNTIME_MISSING');
       } else {
-        const held = new Set(machine.heldDeviceIds);
-        const free = machine.gpus.filter((g) => !held.has(String(g.index)) && !held.has(g.uuid)).sort((a, b) => a.index - b.index);
-        if (free.length < acc.count) {
-          const heldCount = machine.gpus.length - free.length;
+        const ask = { accelerator: acc.type, count: acc.count };
+        const holders = holdersByUuid(machine.gpuHolders ?? {}, machine.gpus);
+        for (const id of machine.heldDeviceIds) {
+          const key = resolveGpuIds([id], machine.gpus)[0]?.uuid ?? id;
+          if (!holders.has(key)) holders.set(key, ['another deployment']);
+        }
+        const granted = machine.grantedDeviceIds ? resolveGpuIds(machine.grantedDeviceIds, machine.gpus) : [];
+        // Granted by the ledger (a start): planned on as given. Else placed the way the ledger would.
+        const placed = granted.length === acc.count
+          ? { ok: true as const, gpus: granted, warnings: gpuPlacementWarnings(ask, granted, holders) }
+          : placeGpus({ ask, gpus: machine.gpus, holders, allowSharing: !!machine.allowGpuSharing });
+        if (!placed.ok) {
+          const heldCount = placed.problem === 'too_few_free' ? placed.busy.length : 0;
           const heldText = heldCount ? `, ${heldCount} of them held by other deployments` : '';
           report(
             'error',
             'resources.accelerator',
             `config asks for ${want}; this machine has ${local}${heldText}`,
-            `${heldCount ? 'stop another deployment to free its GPUs, ' : ''}lower the count (accelerator: ${acc.type}:${Math.max(1, free.length)}) if the model fits, or choose an explicit CPU run (--cpu on the command line, or Start on CPU instead in the app)`,
+            `${heldCount ? 'stop another deployment to free its GPUs (or allow GPU sharing in Settings), ' : ''}lower the count (accelerator: ${acc.type}:${Math.max(1, heldCount ? placed.free.length : machine.gpus.length)}) if the model fits, or choose an explicit CPU run (--cpu on the command line, or Start on CPU instead in the app)`,
             'GPU_TOO_FEW',
           );
         } else {
-          const chosen = free.slice(0, acc.count);
-          gpu = { accelerator: acc.type, count: acc.count, deviceIds: chosen.map((g) => String(g.index)) };
-          const need = ACCELERATOR_VRAM_GIB[acc.type];
-          const small = need === null ? [] : chosen.filter((g) => g.memoryTotalMiB / 1024 < need - 0.5);
-          if (need !== null && small.length) {
-            report(
-              'warning',
-              'resources.accelerator',
-              `config asks for ${want} (${need} GiB per GPU); ${small.map((g) => `GPU ${g.index} (${g.name}) has ${Math.round(g.memoryTotalMiB / 1024)} GiB`).join(', ')}: the model may not fit`,
-              'lower the model size or context length in start_command (e.g. vLLM --max-model-len, --gpu-memory-utilization)',
-            );
+          const planned: GpuRequest = {
+            accelerator: acc.type,
+            count: acc.count,
+            deviceIds: placed.gpus.map((g) => g.uuid),
+            via: machine.gpuCapabilities.via === 'cdi' ? 'cdi' : 'nvidia-runtime',
+            deviceIndexes: placed.gpus.map((g) => g.index),
+          };
+          gpu = planned;
+          for (const w of placed.warnings) {
+            report('warning', 'resources.accelerator', w, /may not fit/.test(w) ? 'lower the model size or context length in start_command (e.g. vLLM --max-model-len, --gpu-memory-utilization)' : undefined);
           }
         }
       }
@@ -288,7 +307,9 @@ export function buildRunPlan(input: PlanInput): PlanResult {
     secrets,
     dataMount,
     serverPort: ds.server_port,
-    gpu: gpu?.deviceIds ?? null,
+    // The request, never the devices: placement depends on what else held GPUs at the time,
+    // and recovery must recognise a container whatever order a restarted Berth plans in.
+    gpu: gpu ? { accelerator: gpu.accelerator, count: gpu.count } : null,
     user,
     shm: settings.shmSizeBytes,
     nanoCpus,
@@ -352,17 +373,9 @@ export function restartTiming(restart: number | null, delay: number | null): { r
   return { restartThresholdS, restartCheckDelayS };
 }
 
-export function gatewayRoutes(predict: string, transport: string): string[] {
-  const routes = [
-    `POST /environments/{env}/predict -> ${predict}`,
-    `POST /production/predict -> ${predict}`,
-    `POST /development/predict -> ${predict}`,
-    `POST /deployment/{id}/predict -> ${predict}`,
-    'ANY /environments/{env}/sync/{path} -> /{path}',
-    'ANY /production/sync/{path} -> /{path}',
-  ];
-  if (transport === 'websocket') routes.push(`WS /environments/{env}/websocket -> ${predict}`, `WS /production/websocket -> ${predict}`);
-  return routes;
+/** The routes the gateway serves for this predict endpoint and transport (shared/routes.ts). */
+export function gatewayRoutes(predict: string, transport: TransportKind): string[] {
+  return servedRoutes({ predictEndpoint: predict, transport });
 }
 
 function describeGpus(gpus: GpuInfo[]): string {

@@ -20,9 +20,8 @@ export interface CreateContainerOptions {
   /** Extra labels (e.g. test markers); Berth's own labels always win. */
   extraLabels?: Record<string, string>;
   /**
-   * How the engine hands out GPUs (GpuCapabilities.via). 'cdi' requests
-   * `nvidia.com/gpu=<id>` devices: pass device indexes in plan.gpu.deviceIds then, as
-   * nvidia-ctk names CDI devices by index.
+   * How the engine hands out GPUs (GpuCapabilities.via); default: what the planner recorded on
+   * plan.gpu.via. 'cdi' requests `nvidia.com/gpu=<index>` devices.
    */
   gpuVia?: 'nvidia-runtime' | 'cdi' | 'none';
 }
@@ -116,6 +115,21 @@ export function numericOwner(user: string | null | undefined): { uid: number; gi
   return { uid, gid: m[2] !== undefined ? Number(m[2]) : uid };
 }
 
+/**
+ * HostConfig.DeviceRequests for the plan's GPUs. How the engine is asked follows its capability
+ * (GpuCapabilities.via), which the planner records on plan.gpu (`via`) unless `via` says
+ * otherwise: the NVIDIA runtime takes the device UUIDs; CDI takes `nvidia.com/gpu=<index>`,
+ * the names `nvidia-ctk cdi generate` gives by default.
+ */
+export function gpuDeviceRequests(gpu: RunPlan['gpu'], via?: 'nvidia-runtime' | 'cdi' | 'none'): Docker.DeviceRequest[] | undefined {
+  if (!gpu || !(gpu.deviceIds.length || gpu.count > 0)) return undefined;
+  if ((via ?? gpu.via) === 'cdi') {
+    const names = gpu.deviceIndexes?.length === gpu.deviceIds.length ? gpu.deviceIndexes.map(String) : gpu.deviceIds;
+    return [{ Driver: 'cdi', DeviceIDs: (names.length ? names : ['all']).map((d) => (d.includes('=') ? d : `nvidia.com/gpu=${d}`)) }];
+  }
+  return [gpu.deviceIds.length ? { Driver: 'nvidia', DeviceIDs: gpu.deviceIds, Capabilities: [['gpu']] } : { Driver: 'nvidia', Count: gpu.count, Capabilities: [['gpu']] }];
+}
+
 export async function createModelContainer(docker: Docker, plan: RunPlan, opts: CreateContainerOptions): Promise<ModelContainer> {
   const missing = plan.secrets.filter((s) => typeof opts.secretValues[s] !== 'string');
   if (missing.length) {
@@ -170,12 +184,7 @@ export async function createModelContainer(docker: Docker, plan: RunPlan, opts: 
     [LABELS.instance]: opts.instanceId,
   };
   const portKey = `${plan.serverPort}/tcp`;
-  const gpu = plan.gpu;
-  const deviceRequests = !gpu || !(gpu.deviceIds.length || gpu.count > 0)
-    ? undefined
-    : opts.gpuVia === 'cdi'
-      ? [{ Driver: 'cdi', DeviceIDs: (gpu.deviceIds.length ? gpu.deviceIds : ['all']).map((d) => (d.includes('=') ? d : `nvidia.com/gpu=${d}`)) }]
-      : [gpu.deviceIds.length ? { Driver: 'nvidia', DeviceIDs: gpu.deviceIds, Capabilities: [['gpu']] } : { Driver: 'nvidia', Count: gpu.count, Capabilities: [['gpu']] }];
+  const deviceRequests = gpuDeviceRequests(plan.gpu, opts.gpuVia);
 
   const spec: Docker.ContainerCreateOptions = {
     name,

@@ -44,6 +44,14 @@ export function explainGpuEngineError(message: string): BerthError | null {
       `Enable it ("features": {"cdi": true} in /etc/docker/daemon.json, then restart Docker), or use the NVIDIA runtime instead: \`${RESTART_DOCKER}\`.`,
     );
   }
+  // Docker before 25 (or CDI off) has no "cdi" device driver at all.
+  if (/could not select device driver\s+"cdi"/i.test(msg)) {
+    return new BerthError(
+      'GPU_RUNTIME_MISSING',
+      'This Docker engine cannot use CDI GPU devices: it has no CDI device driver (CDI needs Docker 25 or newer with CDI enabled).',
+      `Update Docker to 25 or newer (CDI is on by default from 27; else set "features": {"cdi": true} in /etc/docker/daemon.json and restart Docker), or register the NVIDIA runtime instead: \`${RESTART_DOCKER}\`.`,
+    );
+  }
   if (/nvidia-container-cli:\s*requirement error/i.test(msg)) {
     const cond = firstMatch(msg, /unsatisfied condition:\s*([^\n,:]+)/i);
     return new BerthError(

@@ -4,4 +4,4 @@ export { probeGpuCapabilities, decideGpuCapabilities, INSTALL_TOOLKIT_HINT } fro
 export { explainGpuEngineError } from './explain.js';
 export { GpuSampler, parseSample } from './sampler.js';
 export type { SmiFailure, SmiFailureKind } from './nvidia-smi.js';
-export { GpuLedger, type GpuWant, type GpuGrant } from './ledger.js';
+export { GpuLedger, type GpuWant, type GpuGrant, type GpuAcquireOptions } from './ledger.js';

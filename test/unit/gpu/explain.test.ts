@@ -27,6 +27,13 @@ describe('explainGpuEngineError', () => {
     expect(e?.hint).toMatch(/nvidia-ctk cdi generate/);
   });
 
+  it('maps an engine without a CDI driver (Docker before 25, or CDI off)', () => {
+    const e = explainGpuEngineError('(HTTP code 500) server error - could not select device driver "cdi" with capabilities: [] ');
+    expect(e?.code).toBe('GPU_RUNTIME_MISSING');
+    expect(e?.message).toMatch(/cannot use CDI GPU devices/);
+    expect(e?.hint).toMatch(/Docker 25|"cdi": true/);
+  });
+
   it('maps nvidia-container-cli initialization errors to GPU_UNAVAILABLE', () => {
     const raw =
       'failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error running hook #0: error running hook: exit status 1, stdout: , stderr: Auto-detected mode as \'legacy\'\nnvidia-container-cli: initialization error: nvml error: driver not loaded: unknown';

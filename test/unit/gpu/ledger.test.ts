@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { GpuLedger } from '../../../electron/engine/gpu/ledger.js';
 import { BerthError } from '../../../shared/errors.js';
 import type { GpuInfo } from '../../../shared/gpu.js';
+import { buildRunPlan } from '../../../shared/truss/plan.js';
+import { parseTrussConfig } from '../../../shared/truss/parse.js';
 
 function gpu(index: number, totalMiB: number, usedMiB: number, name = 'NVIDIA RTX A6000'): GpuInfo {
   return { index, uuid: `GPU-${index}`, name, memoryTotalMiB: totalMiB, memoryUsedMiB: usedMiB, utilizationPct: 0, temperatureC: 30, powerDrawW: 20, powerLimitW: 300 };
@@ -80,11 +82,49 @@ describe('GpuLedger', () => {
 
   it('records devices of a recovered container', () => {
     const l = new GpuLedger();
-    l.assign('old', ['GPU-1']);
+    l.acquire('old', { count: 1, accelerator: null }, gpus, { adopt: ['GPU-1'] });
     expect(l.acquire('new', { count: 1, accelerator: null }, gpus).deviceIds).toEqual(['GPU-2']);
   });
 
+  it('a lease releases only its own holding: a stale lease of the same deployment is a no-op', () => {
+    const l = new GpuLedger();
+    const old = l.acquire('a', { count: 1, accelerator: null }, gpus);
+    const now = l.acquire('a', { count: 1, accelerator: null }, gpus);
+    old.release();
+    expect(l.held()).toEqual({ a: now.deviceIds });
+    now.release();
+    now.release();
+    expect(l.held()).toEqual({});
+  });
+
+  it("re-adoption keeps the container's actual devices (UUID, index or CDI name), whatever placement would pick", () => {
+    const l = new GpuLedger();
+    const g = l.acquire('a', { count: 2, accelerator: null }, gpus, { adopt: ['0', 'nvidia.com/gpu=2'] });
+    expect(g.deviceIds).toEqual(['GPU-0', 'GPU-2']);
+    expect(l.held()).toEqual({ a: ['GPU-0', 'GPU-2'] });
+    // Its devices are taken now: the next deployment gets the free one.
+    expect(l.acquire('b', { count: 1, accelerator: null }, gpus).deviceIds).toEqual(['GPU-1']);
+  });
+
+  it('takes preferred devices first when they are free', () => {
+    const l = new GpuLedger();
+    expect(l.acquire('a', { count: 1, accelerator: null }, gpus, { prefer: ['GPU-0'] }).deviceIds).toEqual(['GPU-0']);
+    expect(l.acquire('b', { count: 1, accelerator: null }, gpus, { prefer: ['GPU-0'] }).deviceIds).toEqual(['GPU-1']);
+  });
+
+  it("one VRAM table, threshold and text: the ledger's memory warning is the planner's", () => {
+    const l4 = { ...gpu(0, 23034, 0, 'NVIDIA L4') };
+    expect(new GpuLedger().acquire('a', { count: 1, accelerator: 'L4' }, [l4]).warnings).toEqual([]);
+    const small = gpu(0, 24564, 0, 'NVIDIA GeForce RTX 4090');
+    const text = 'model_name: t\nbase_image:\n  image: x:1\ndocker_server:\n  start_command: s\n  server_port: 8000\n  predict_endpoint: /p\n  readiness_endpoint: /h\n  liveness_endpoint: /l\nresources:\n  accelerator: H100\n';
+    const { config } = parseTrussConfig(text, 'config.yaml');
+    const plan = buildRunPlan({ config: config!, configPath: '/t/config.yaml', trussDir: '/t', trussFacts: { hasDataDir: false, fileHashes: {} }, machine: { gpus: [small], gpuCapabilities: { usable: true, via: 'nvidia-runtime' }, heldDeviceIds: [] } }).plan!;
+    const fromPlan = plan.warnings.filter((w) => /may not fit/.test(w));
+    expect(fromPlan).toHaveLength(1);
+    expect(new GpuLedger().acquire('a', { count: 1, accelerator: 'H100' }, [small]).warnings).toEqual(fromPlan);
+  });
+
   it('treats count 0 as no GPU', () => {
-    expect(new GpuLedger().acquire('cpu', { count: 0, accelerator: null }, gpus)).toEqual({ deviceIds: [], gpus: [], warnings: [] });
+    expect(new GpuLedger().acquire('cpu', { count: 0, accelerator: null }, gpus)).toMatchObject({ deviceIds: [], gpus: [], warnings: [] });
   });
 });

@@ -157,7 +157,7 @@ describe('buildRunPlan: GPUs', () => {
   const h100x2 = withExtra('resources:\n  accelerator: H100:2\n');
   it('chooses free devices, skipping held ones', () => {
     const { plan } = buildRunPlan(input(h100x2, { machine: { gpus: [gpu(0, 80, 'H100'), gpu(1, 80, 'H100'), gpu(2, 80, 'H100')], gpuCapabilities: usable, heldDeviceIds: ['0'] } }));
-    expect(plan!.gpu).toEqual({ accelerator: 'H100', count: 2, deviceIds: ['1', '2'] });
+    expect(plan!.gpu).toEqual({ accelerator: 'H100', count: 2, deviceIds: ['GPU-1', 'GPU-2'], via: 'nvidia-runtime', deviceIndexes: [1, 2] });
     expect(plan!.warnings.filter((w) => /GiB/.test(w))).toEqual([]);
   });
   it('held by UUID counts too; too few GPUs is a GPU_TOO_FEW error with a CPU-run hint', () => {
@@ -169,7 +169,7 @@ describe('buildRunPlan: GPUs', () => {
   });
   it('warns when local VRAM is below the accelerator', () => {
     const { plan } = buildRunPlan(input(withExtra('resources:\n  accelerator: H100\n'), { machine: { gpus: [gpu(0, 24)], gpuCapabilities: usable, heldDeviceIds: [] } }));
-    expect(plan!.gpu!.deviceIds).toEqual(['0']);
+    expect(plan!.gpu!.deviceIds).toEqual(['GPU-0']);
     expect(plan!.warnings).toContain('config asks for H100 (80 GiB per GPU); GPU 0 (NVIDIA RTX 4090) has 24 GiB: the model may not fit');
     const one = buildRunPlan(input(h100x2, { machine: { gpus: [gpu(0, 24)], gpuCapabilities: usable, heldDeviceIds: [] } }));
     expect(errs(one.issues)[0].message).toBe('config asks for H100:2; this machine has 1 GPU (24 GiB)');
@@ -185,6 +185,52 @@ describe('buildRunPlan: GPUs', () => {
     expect(cpu.plan!.gpu).toBeNull();
     expect(cpu.plan!.warnings.join('\n')).toMatch(/CPU run chosen: config asks for H100:2/);
   });
+
+  // Identity must not depend on placement: a restarted Berth plans in another order.
+  it('the plan hash is the request (type and count), never the devices placement picked', () => {
+    const h100 = withExtra('resources:\n  accelerator: H100\n');
+    const gpus = [gpu(0, 80, 'H100'), gpu(1, 80, 'H100')];
+    const alone = buildRunPlan(input(h100, { machine: { gpus, gpuCapabilities: usable, heldDeviceIds: [] } })).plan!;
+    const second = buildRunPlan(input(h100, { machine: { gpus, gpuCapabilities: usable, heldDeviceIds: ['GPU-0'] } })).plan!;
+    expect(alone.gpu!.deviceIds).not.toEqual(second.gpu!.deviceIds);
+    expect(second.planHash).toBe(alone.planHash);
+    const two = buildRunPlan(input(h100x2, { machine: { gpus, gpuCapabilities: usable, heldDeviceIds: [] } })).plan!;
+    expect(two.planHash).not.toBe(alone.planHash);
+    const a100 = buildRunPlan(input(withExtra('resources:\n  accelerator: A100\n'), { machine: { gpus, gpuCapabilities: usable, heldDeviceIds: [] } })).plan!;
+    expect(a100.planHash).not.toBe(alone.planHash);
+    expect(buildRunPlan(input(h100, { settings: { cpuOnly: true } })).plan!.planHash).not.toBe(alone.planHash);
+  });
+
+  it('with GPU sharing allowed, GPUs other deployments hold are planned on (with the sharing warning), not refused', () => {
+    const h100 = withExtra('resources:\n  accelerator: H100\n');
+    const machine = { gpus: [gpu(0, 80, 'H100')], gpuCapabilities: usable, heldDeviceIds: ['GPU-0'] };
+    expect(errs(buildRunPlan(input(h100, { machine })).issues)[0]).toMatchObject({ code: 'GPU_TOO_FEW' });
+    const { plan, issues } = buildRunPlan(input(h100, { machine: { ...machine, allowGpuSharing: true } }));
+    expect(errs(issues)).toEqual([]);
+    expect(plan!.gpu!.deviceIds).toEqual(['GPU-0']);
+    expect(plan!.warnings.join('\n')).toMatch(/Sharing GPU 0 \(H100\) with another deployment/);
+  });
+
+  it('plans with the devices the ledger granted (UUIDs), never placing again', () => {
+    const { plan, issues } = buildRunPlan(input(h100x2, { machine: { gpus: [gpu(0, 80), gpu(1, 80), gpu(2, 80)], gpuCapabilities: usable, heldDeviceIds: [], grantedDeviceIds: ['GPU-2', 'GPU-0'] } }));
+    expect(errs(issues)).toEqual([]);
+    expect(plan!.gpu).toMatchObject({ accelerator: 'H100', count: 2, deviceIds: ['GPU-2', 'GPU-0'] });
+  });
+
+  it('a CDI-only engine: the plan asks for the devices through CDI, named by index', () => {
+    const { plan } = buildRunPlan(input(h100x2, { machine: { gpus: [gpu(0, 80), gpu(1, 80), gpu(2, 80)], gpuCapabilities: { usable: true, via: 'cdi' }, heldDeviceIds: ['GPU-0'] } }));
+    expect(plan!.gpu).toMatchObject({ deviceIds: ['GPU-1', 'GPU-2'], via: 'cdi', deviceIndexes: [1, 2] });
+    const runtime = buildRunPlan(input(h100x2, { machine: { gpus: [gpu(0, 80), gpu(1, 80)], gpuCapabilities: usable, heldDeviceIds: [] } })).plan!;
+    expect(runtime.gpu).toMatchObject({ via: 'nvidia-runtime' });
+  });
+
+  it('one VRAM threshold: a real L4 (23034 MiB, ECC reserved) is an L4; a 24 GiB card is no H100', () => {
+    const l4: GpuInfo = { ...gpu(0, 24, 'NVIDIA L4'), memoryTotalMiB: 23034 };
+    const asL4 = buildRunPlan(input(withExtra('resources:\n  accelerator: L4\n'), { machine: { gpus: [l4], gpuCapabilities: usable, heldDeviceIds: [] } })).plan!;
+    expect(asL4.warnings.filter((w) => /may not fit/.test(w))).toEqual([]);
+    const asH100 = buildRunPlan(input(withExtra('resources:\n  accelerator: H100\n'), { machine: { gpus: [l4], gpuCapabilities: usable, heldDeviceIds: [] } })).plan!;
+    expect(asH100.warnings).toContain('config asks for H100 (80 GiB per GPU); GPU 0 (NVIDIA L4) has 22 GiB: the model may not fit');
+  });
 });
 
 describe('dockerRunCommand', () => {
@@ -192,7 +238,7 @@ describe('dockerRunCommand', () => {
     const text = withExtra("resources:\n  accelerator: L4:2\nsecrets:\n  hf_access_token: null\nenvironment_variables:\n  Q: \"it's\"\n").replace('docker_server:\n', 'docker_server:\n  run_as_user_id: 1234\n');
     const { plan } = buildRunPlan(input(text, { machine: { gpus: [gpu(0, 24), gpu(1, 24)], gpuCapabilities: usable, heldDeviceIds: [] } }));
     const cmd = dockerRunCommand(plan!);
-    expect(cmd).toContain(`--gpus '"device=0,1"'`);
+    expect(cmd).toContain(`--gpus '"device=GPU-0,GPU-1"'`);
     expect(cmd).toContain('-p 127.0.0.1:8000:8000');
     expect(cmd).toMatch(/-v "\$\{BERTH_SECRETS_DIR:\?[^"]*hf_access_token\}":\/secrets:ro/);
     expect(cmd).toContain('--shm-size 8g');
