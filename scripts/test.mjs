@@ -78,8 +78,10 @@ if (needsEngine) {
   if (!onPath('htpasswd')) die('htpasswd is missing (the registry auth tests use it): apt-get install -y apache2-utils');
 }
 if (suites.includes('e2e')) {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter(Boolean);
-  if (!candidates.some((c) => fs.existsSync(c))) die('chromium is missing (the e2e suite drives it): apt-get install -y chromium (or set CHROMIUM_PATH)');
+  // The same detection as the e2e suite itself (test/e2e/chromium.mjs).
+  const { findChromium, CHROMIUM_HINT } = await import('../test/e2e/chromium.mjs');
+  const found = findChromium();
+  if (!found.path) die(`chromium is missing (the e2e suite drives it): ${found.why}. Fix: ${CHROMIUM_HINT}`);
 }
 
 // ---- build: e2e and integration tests run the built CLI and server from dist/

@@ -1,5 +1,6 @@
 // Runs the real `berth serve` as a child process for the engine benchmarks and talks to it
-// the way the UI does: POST /api/<command> and the WebSocket /api/events.
+// the way the UI does: POST /api/<command> and the WebSocket /api/events, with the token
+// from the URL it prints (`Authorization: Bearer`).
 //
 // The CLI is bundled from source by esbuild (same options as scripts/build.mjs) into
 // node_modules/.cache/berth-bench/, not dist/: other work rebuilds dist/ concurrently, and
@@ -46,7 +47,7 @@ export async function startServe({ paths = [], env = {}, nodeArgs = [], timeoutM
   const extra = [...nodeArgs, ...(process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [])];
   const child = spawn(process.execPath, [...extra, cli, 'serve', '--port', '0', ...paths], {
     cwd: root,
-    env: { ...process.env, BERTH_HOME: home, ...env },
+    env: { ...process.env, BERTH_HOME: home, BERTH_SERVE_TOKEN: '', BERTH_API_KEY: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -58,11 +59,11 @@ export async function startServe({ paths = [], env = {}, nodeArgs = [], timeoutM
   const urlP = new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`berth serve did not start in ${timeoutMs} ms. Output:\n${out}`)), timeoutMs);
     const check = () => {
-      const m = /Berth is serving on (http:\/\/\S+)/.exec(out);
+      const m = /Berth is serving on (http:\/\/\S+?\/)\?token=([0-9a-f]+)/.exec(out);
       if (m) {
         clearTimeout(t);
         child.stdout.off('data', check);
-        resolve(m[1].endsWith('/') ? m[1] : `${m[1]}/`);
+        resolve({ url: m[1], token: m[2] });
       }
     };
     child.stdout.on('data', check);
@@ -72,8 +73,9 @@ export async function startServe({ paths = [], env = {}, nodeArgs = [], timeoutM
     });
   });
   let url;
+  let token;
   try {
-    url = await urlP;
+    ({ url, token } = await urlP);
   } catch (err) {
     child.kill('SIGKILL');
     rmSync(home, { recursive: true, force: true });
@@ -83,7 +85,7 @@ export async function startServe({ paths = [], env = {}, nodeArgs = [], timeoutM
   async function api(name, input) {
     const res = await fetch(`${url}api/${name}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: input === undefined ? undefined : JSON.stringify(input),
       signal: AbortSignal.timeout(120_000),
     });
@@ -97,10 +99,11 @@ export async function startServe({ paths = [], env = {}, nodeArgs = [], timeoutM
     child,
     pid: child.pid,
     url,
+    token,
     home,
     api,
     output: () => out,
-    subscribe: () => EventTap.connect(url),
+    subscribe: () => EventTap.connect(url, token),
     stop: () =>
       (stopped ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -122,9 +125,9 @@ export class EventTap {
   hooks = new Set();
   keep = true;
 
-  static async connect(url) {
+  static async connect(url, token) {
     const tap = new EventTap();
-    tap.ws = new WebSocket(`${url.replace(/^http/, 'ws')}api/events`);
+    tap.ws = new WebSocket(`${url.replace(/^http/, 'ws')}api/events`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     tap.ws.on('message', (data) => {
       const at = Date.now();
       const msg = JSON.parse(String(data));

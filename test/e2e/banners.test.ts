@@ -2,12 +2,12 @@
 // unreachable (DOCKER_HOST names a socket that does not exist), and a server that goes away.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, ensureBuilt, launch, shot, startServe, tempTruss, type Serve } from './helpers.js';
+import { ensureBuilt, launch, shot, openUrl, startServe, tempTruss, type Serve } from './helpers.js';
 
-describe.skipIf(!existsSync(CHROMIUM))('failure banners', () => {
+describe('failure banners', () => {
   let serve: Serve;
   let browser: Browser;
   let page: Page;
@@ -26,7 +26,7 @@ describe.skipIf(!existsSync(CHROMIUM))('failure banners', () => {
   });
 
   it('shows the engine-down banner with its reason and hint, and Start fails with an actionable message', async () => {
-    await page.goto(serve.url);
+    await page.goto(openUrl(serve));
     const banner = page.getByTestId('engine-banner');
     await banner.waitFor({ timeout: 30_000 });
     const text = await banner.innerText();
@@ -60,7 +60,7 @@ docker_server:
   });
 
   it('shows the disconnected banner when the Berth service goes away', async () => {
-    await page.goto(`${serve.url}/#/`);
+    await page.goto(openUrl(serve, '#/'));
     await page.getByRole('heading', { name: 'Deployments' }).waitFor();
     expect(await page.getByTestId('disconnected-banner').count()).toBe(0);
     await serve.stop();

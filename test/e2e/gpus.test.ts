@@ -3,11 +3,10 @@
 // (detection, sampling, events, the UI) is real.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, ROOT, ensureBuilt, launch, shot, startServe, type Serve } from './helpers.js';
+import { ROOT, ensureBuilt, launch, shot, openUrl, startServe, type Serve } from './helpers.js';
 
-describe.skipIf(!existsSync(CHROMIUM))('GPU screen with GPUs (nvidia-smi double)', () => {
+describe('GPU screen with GPUs (nvidia-smi double)', () => {
   let serve: Serve;
   let browser: Browser;
   let page: Page;
@@ -29,7 +28,7 @@ describe.skipIf(!existsSync(CHROMIUM))('GPU screen with GPUs (nvidia-smi double)
   });
 
   it('lists each GPU with memory, utilisation, temperature and holder, and charts live samples', async () => {
-    await page.goto(`${serve.url}/#/gpus`);
+    await page.goto(openUrl(serve, '#/gpus'));
     const first = page.getByRole('region', { name: /^GPU 0: / });
     await first.waitFor({ timeout: 30_000 });
     const text = await first.innerText();

@@ -3,9 +3,9 @@
 // the configs ask for no accelerator because this machine has none).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, FIXTURE_IMAGE, apiCall, ensureBuilt, imageExists, launch, publishScreenshot, removeContainersFor, shot, startServe, tempTruss, type Serve } from './helpers.js';
+import { FIXTURE_IMAGE, apiCall, ensureBuilt, imageExists, launch, publishScreenshot, removeContainersFor, shot, openUrl, startServe, tempTruss, type Serve } from './helpers.js';
 
 const CHAT_CONFIG = `# e2e chat model: the fixture server speaks OpenAI chat with streaming
 model_name: e2e-chat
@@ -53,9 +53,8 @@ environment_variables:
   FIXTURE_LOG_LINES: 100000
 `;
 
-const available = existsSync(CHROMIUM);
 
-describe.skipIf(!available)('Berth UI end to end', () => {
+describe('Berth UI end to end', () => {
   let serve: Serve;
   let browser: Browser;
   let page: Page;
@@ -79,9 +78,9 @@ describe.skipIf(!available)('Berth UI end to end', () => {
     if (serve) {
       // Close what we opened through the API (stops containers), then stop the server; any
       // leftover container of ours is removed only once nothing else is managing it.
-      const list = (await apiCall(serve.url, 'deployments.list').catch(() => [])) as Array<{ id: string; configPath: string }>;
+      const list = (await apiCall(serve, 'deployments.list').catch(() => [])) as Array<{ id: string; configPath: string }>;
       for (const d of list.filter((x) => dirs.some((dir) => x.configPath.startsWith(dir)))) {
-        await apiCall(serve.url, 'deployments.close', { id: d.id }).catch(() => {});
+        await apiCall(serve, 'deployments.close', { id: d.id }).catch(() => {});
       }
       await serve.stop();
       if (serve.proc) await removeContainersFor(dirs);
@@ -93,7 +92,7 @@ describe.skipIf(!available)('Berth UI end to end', () => {
   it('opens a config, starts it, shows progress to Ready, streams logs, charts health', async () => {
     const chatDir = tempTruss('chat', CHAT_CONFIG);
     dirs.push(chatDir);
-    await page.goto(serve.url);
+    await page.goto(openUrl(serve));
     await page.getByRole('heading', { name: 'Deployments' }).waitFor();
     await shot(page, '01-deployments-empty');
 
@@ -182,7 +181,7 @@ describe.skipIf(!available)('Berth UI end to end', () => {
   it('keeps up with 100k log lines without freezing the page', async () => {
     const dir = tempTruss('flood', FLOOD_CONFIG);
     dirs.push(dir);
-    await page.goto(`${serve.url}/#/`);
+    await page.goto(openUrl(serve, '#/'));
     await page.getByLabel('Config path').fill(dir);
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.getByRole('heading', { name: /e2e-flood/ }).waitFor();
@@ -219,7 +218,7 @@ describe.skipIf(!available)('Berth UI end to end', () => {
   it('shows positioned errors of a broken config inline in the Config tab', async () => {
     const dir = tempTruss('broken', BROKEN_CONFIG);
     dirs.push(dir);
-    await page.goto(`${serve.url}/#/`);
+    await page.goto(openUrl(serve, '#/'));
     await page.getByLabel('Config path').fill(dir);
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.getByRole('heading', { name: /e2e-broken/ }).waitFor();

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHub } from '../fixtures/hub/server.mjs';
-import { CHROMIUM, FIXTURE_IMAGE, apiCall, ensureBuilt, imageExists, launch, removeContainersFor, shot, startServe, tempTruss, type Serve } from './helpers.js';
+import { FIXTURE_IMAGE, apiCall, ensureBuilt, imageExists, launch, removeContainersFor, shot, openUrl, startServe, tempTruss, type Serve } from './helpers.js';
 
 const REPO = 'org/e2e-model';
 const SHARD = 12 << 20;
@@ -30,7 +30,7 @@ weights:
 
 type Hub = Awaited<ReturnType<typeof startHub>>;
 
-describe.skipIf(!existsSync(CHROMIUM))('weights: download progress and the Weights screen', () => {
+describe('weights: download progress and the Weights screen', () => {
   let hub: Hub;
   let serve: Serve;
   let browser: Browser;
@@ -67,9 +67,9 @@ describe.skipIf(!existsSync(CHROMIUM))('weights: download progress and the Weigh
   afterAll(async () => {
     await browser?.close();
     if (serve) {
-      const list = (await apiCall(serve.url, 'deployments.list').catch(() => [])) as Array<{ id: string; configPath: string }>;
+      const list = (await apiCall(serve, 'deployments.list').catch(() => [])) as Array<{ id: string; configPath: string }>;
       for (const d of list.filter((x) => dirs.some((dir) => x.configPath.startsWith(dir)))) {
-        await apiCall(serve.url, 'deployments.close', { id: d.id }).catch(() => {});
+        await apiCall(serve, 'deployments.close', { id: d.id }).catch(() => {});
       }
       await serve.stop();
       if (serve.proc) await removeContainersFor(dirs);
@@ -81,7 +81,7 @@ describe.skipIf(!existsSync(CHROMIUM))('weights: download progress and the Weigh
   it('lists the weights before Start, shows the download with its numbers, then reaches Ready', async () => {
     const dir = tempTruss('weights', WEIGHTS_CONFIG);
     dirs.push(dir);
-    await page.goto(serve.url);
+    await page.goto(openUrl(serve));
     await page.getByLabel('Config path').fill(dir);
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.getByRole('heading', { name: /e2e-weights/ }).waitFor();

@@ -171,13 +171,13 @@ describe('malformed HTTP', () => {
     // The API's limit is far below 100 MiB; the whole declared body is offered, as a client would.
     const api = await rawRequest(
       servePort,
-      [`POST /api/deployments.validateText HTTP/1.1\r\nHost: 127.0.0.1:${servePort}\r\nContent-Type: application/json\r\nContent-Length: ${101 * MIB}\r\n\r\n`, ...Array(101).fill(block)],
+      [`POST /api/deployments.validateText HTTP/1.1\r\nHost: 127.0.0.1:${servePort}\r\nAuthorization: Bearer ${berth.token}\r\nContent-Type: application/json\r\nContent-Length: ${101 * MIB}\r\n\r\n`, ...Array(101).fill(block)],
       60_000,
     );
     expect(api.status, api.text.slice(0, 300)).toBe(413);
     const apiStreamed = await rawRequest(
       servePort,
-      [`POST /api/deployments.validateText HTTP/1.1\r\nHost: 127.0.0.1:${servePort}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`, ...Array(8).fill(chunk), '0\r\n\r\n'],
+      [`POST /api/deployments.validateText HTTP/1.1\r\nHost: 127.0.0.1:${servePort}\r\nAuthorization: Bearer ${berth.token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`, ...Array(8).fill(chunk), '0\r\n\r\n'],
       30_000,
     );
     expect(apiStreamed.status, apiStreamed.text.slice(0, 300)).toBe(413);

@@ -11,20 +11,29 @@ import { berthHome } from '../../engine/paths.js';
 import { startBerthServer, type RunningServer } from '../../engine/server/berth-server.js';
 import { createBerthRuntime, type BerthRuntime, type BerthRuntimeOptions } from '../../engine/service/runtime.js';
 
-const USAGE = `usage: berth serve [PATH...] [--port N] [--host H] [--keep-running]
+const USAGE = `usage: berth serve [PATH...] [--port N] [--host H] [--allow DIR]... [--token T | --no-token] [--keep-running]
 
 Serves the Berth UI and its API on http://HOST:PORT/ (API: POST /api/<command>,
 events: WebSocket /api/events). Each PATH (a truss directory or config.yaml) is opened
 at start.
 
+Every API call and the WebSocket need the access token, on this machine too. Open the URL
+printed at start (http://127.0.0.1:${DEFAULT_SERVE_PORT}/?token=...): the browser keeps the token in a
+cookie. Scripts send 'Authorization: Bearer TOKEN' (or '${API_KEY_HEADER}: TOKEN').
+
+The UI opens only configs you chose: the PATHs above, folders given with --allow, configs
+in Recent and the bundled examples.
+
 options:
   --port N         port to listen on (default ${DEFAULT_SERVE_PORT}; 0 picks a free one)
   --host H         address to bind (default 127.0.0.1: this machine only).
-                   Any other address (e.g. 0.0.0.0) exposes Berth to the network, so an
-                   API key is then required on every /api call and the WebSocket: send it
-                   as '${API_KEY_HEADER}: KEY' (or 'Authorization: Bearer KEY'; for the
-                   WebSocket also '?key=KEY'). The key is BERTH_API_KEY when set, else a new
-                   one generated at start and printed once.
+                   Any other address (e.g. 0.0.0.0) exposes Berth to the network: the
+                   token is then always required (--no-token is refused there).
+  --allow DIR      let the UI open (and save) configs under DIR; repeatable
+  --token T        use T as the token (default: BERTH_SERVE_TOKEN, else a new random one
+                   printed in the URL)
+  --no-token       no authentication at all (loopback only). Any local user or program
+                   could then read and overwrite configs and start containers.
   --keep-running   leave model containers running on exit (default: stop them, unless the
                    keepRunningOnQuit setting is on)
   -h, --help       show this help
@@ -38,7 +47,13 @@ export interface ServeOptions {
   port: number;
   host: string;
   keepRunning?: boolean;
-  apiKey?: string | null;
+  /**
+   * The access token: a string, null for none (`--no-token`, loopback only), or undefined
+   * for BERTH_SERVE_TOKEN (or the older BERTH_API_KEY), else a new random one.
+   */
+  token?: string | null;
+  /** Folders whose configs the API may open (`--allow`). */
+  allow?: string[];
   staticDir?: string | null;
   dataDir?: string;
   resourcesDir?: string;
@@ -48,7 +63,9 @@ export interface ServeOptions {
 export interface Serving {
   runtime: BerthRuntime;
   server: RunningServer;
-  apiKey: string | null;
+  token: string | null;
+  /** True when the token was generated here (so only the printed URL knows it). */
+  tokenGenerated: boolean;
   /** Per path given: the open result (errors included). */
   opened: Array<{ path: string; ok: boolean; message?: string }>;
   stop(opts?: { keepRunning?: boolean }): Promise<void>;
@@ -67,8 +84,11 @@ function appRoot(): string {
 export async function startServe(o: ServeOptions): Promise<Serving> {
   const root = appRoot();
   const loopback = LOOPBACK.has(o.host);
-  const apiKey = o.apiKey !== undefined ? o.apiKey : loopback ? null : process.env.BERTH_API_KEY || `berth_${randomBytes(24).toString('base64url')}`;
-  if (!loopback && !apiKey) throw new BerthError('BAD_REQUEST', `Listening on ${o.host} needs an API key.`, 'Set BERTH_API_KEY or leave it unset so one is generated.');
+  const configured = o.token !== undefined ? o.token : process.env.BERTH_SERVE_TOKEN || process.env.BERTH_API_KEY || undefined;
+  const tokenGenerated = configured === undefined;
+  const token = tokenGenerated ? randomBytes(24).toString('hex') : configured!;
+  if (!loopback && !token) throw new BerthError('BAD_REQUEST', `Listening on ${o.host} needs a token.`, 'Drop --no-token: a token is required beyond loopback (set one with --token or BERTH_SERVE_TOKEN, or let Berth generate one).');
+  if (token !== null && token.length < 8) throw new BerthError('BAD_REQUEST', 'The token is too short.', 'Use at least 8 characters (a generated one has 48), or leave --token and BERTH_SERVE_TOKEN unset.');
   const runtime = await createBerthRuntime({
     dataDir: o.dataDir ?? berthHome(),
     resourcesDir: o.resourcesDir ?? join(root, 'resources'),
@@ -82,7 +102,7 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
       host: o.host,
       port: o.port,
       staticDir: o.staticDir !== undefined ? o.staticDir : join(root, 'dist', 'renderer'),
-      apiKey,
+      token,
       version: (await runtime.service.call('app.info')).version,
     });
   } catch (err) {
@@ -96,6 +116,9 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   // The Playground in this UI calls the deployments' gateways from the browser.
   const uiOrigins = [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`, ...(loopback ? [] : [`http://${o.host}:${server.port}`])];
   for (const origin of uiOrigins) allowUiOrigin(origin);
+  // What the user named here is theirs to open from the UI.
+  for (const dir of o.allow ?? []) runtime.service.paths.allowFolder(resolve(dir));
+  for (const p of o.paths) runtime.service.paths.allowPath(resolve(p));
   const opened: Serving['opened'] = [];
   for (const p of o.paths) {
     const r = await runtime.service.handle('deployments.open', { path: resolve(p) });
@@ -105,7 +128,8 @@ export async function startServe(o: ServeOptions): Promise<Serving> {
   return {
     runtime,
     server,
-    apiKey,
+    token,
+    tokenGenerated,
     opened,
     stop: (s = {}) =>
       (stopping ??= (async () => {
@@ -126,6 +150,9 @@ export async function run(argv: string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         'keep-running': { type: 'boolean' },
+        allow: { type: 'string', multiple: true },
+        token: { type: 'string' },
+        'no-token': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -143,13 +170,48 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const host = args.values.host ?? '127.0.0.1';
-  const serving = await startServe({ paths: args.positionals, port, host, keepRunning: args.values['keep-running'] });
-  console.log(`Berth is serving on ${serving.server.url}`);
-  if (serving.apiKey && !process.env.BERTH_API_KEY) {
-    console.log(`\nAPI key (shown once; needed by every client since ${host} is not loopback):\n  ${serving.apiKey}\nOpen the UI at ${serving.server.url}?key=<key>, or send header '${API_KEY_HEADER}'.\n`);
-  } else if (serving.apiKey) {
-    console.log(`API key required: using BERTH_API_KEY.`);
+  if (args.values['no-token'] && args.values.token !== undefined) {
+    console.error('berth serve: --token and --no-token contradict each other; pick one.');
+    return 2;
   }
+  if (args.values['no-token'] && !LOOPBACK.has(host)) {
+    console.error(`berth serve: --no-token is refused with --host ${host}: beyond loopback anyone on the network could drive Berth. Keep the token.`);
+    return 2;
+  }
+  for (const dir of args.values.allow ?? []) {
+    if (!existsSync(dir)) {
+      console.error(`berth serve: --allow ${dir}: no such folder.`);
+      return 2;
+    }
+  }
+  const serving = await startServe({
+    paths: args.positionals,
+    port,
+    host,
+    keepRunning: args.values['keep-running'],
+    allow: args.values.allow,
+    token: args.values['no-token'] ? null : args.values.token,
+  });
+  if (!serving.token) {
+    console.error(
+      [
+        '',
+        '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+        '!! WARNING: --no-token: the Berth API has NO authentication.                         !!',
+        '!! Any user or program on this machine can open, read and overwrite the configs Berth !!',
+        '!! may open, and start containers on your GPUs. Never use this on a shared machine.   !!',
+        '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+        '',
+      ].join('\n'),
+    );
+  }
+  // The token is printed only when it was made here; a configured one stays out of logs.
+  const shown = serving.token && !serving.tokenGenerated ? `${serving.server.url}?token=...` : serving.server.openUrl;
+  console.log(`Berth is serving on ${shown}`);
+  if (serving.token && !serving.tokenGenerated) console.log(`  (add the token you set with --token or BERTH_SERVE_TOKEN; scripts send 'Authorization: Bearer TOKEN')`);
+  else if (serving.token) console.log(`  open this URL to sign in (the token is in it); scripts send 'Authorization: Bearer ${serving.token}'`);
+  if (args.values.allow?.length) console.log(`The UI may also open configs under: ${args.values.allow.map((d) => resolve(d)).join(', ')}`);
+  else console.log('The UI opens the configs given here, Recent and the examples; let it open others with --allow DIR.');
   for (const o of serving.opened) console.log(o.ok ? `opened ${o.path}` : `could not open ${o.path}: ${o.message}`);
   if (serving.runtime.connection.status.up === false) {
     const s = serving.runtime.connection.status;

@@ -2,6 +2,9 @@
 //   POST /api/<command>   JSON in, ApiResponse JSON out (4xx/5xx carry a BerthErrorShape)
 //   GET  /api/events      WebSocket pushing every contract event
 //   GET  /*               the built UI (dist/renderer), index.html fallback
+// With a token (the default: see auth.ts) every /api call and the WebSocket need it; static
+// files do not (the UI shows how to sign in when the API answers 401). A page loaded with
+// `?token=TOKEN` sets the token cookie and is redirected to the same URL without it.
 import { answerClientError, CONNECTIONS_CHECK_MS, HEADERS_TIMEOUT_MS } from '../http/client-errors.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { BerthErrorShape } from '../../../shared/errors.js';
 import { HTTP_PREFIX, WS_PATH, type ApiResponse, type HelloMessage } from '../../../shared/api/index.js';
 import type { EventBus } from '../service/event-bus.js';
-import { hostAllowed, keyFrom, keyMatches, originAllowed } from './auth.js';
+import { hostAllowed, keyMatches, originAllowed, requestAuthorized, TOKEN_PARAMS, tokenCookie, tokenCookieName } from './auth.js';
 import { httpStatusFor } from './http-status.js';
 import { createStaticHandler } from './static-files.js';
 import { DEFAULT_WS_LIMITS, WsClient, type WsClientLimits } from './ws-client.js';
@@ -26,15 +29,18 @@ export interface BerthServerOptions {
   port: number;
   /** Built UI folder; null serves the API only. */
   staticDir: string | null;
-  /** Required for every /api call and the WebSocket when set. */
-  apiKey: string | null;
+  /** Required for every /api call and the WebSocket when set (null: no authentication, `--no-token`). */
+  token: string | null;
   version: string;
   maxBodyBytes?: number;
   wsLimits?: WsClientLimits;
 }
 
 export interface RunningServer {
+  /** The server's root URL, without the token. */
   url: string;
+  /** The URL to open in a browser: with `?token=` when a token is required. */
+  openUrl: string;
   port: number;
   host: string;
   server: Server;
@@ -80,8 +86,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 const UNAUTHORIZED: BerthErrorShape = {
   code: 'BAD_REQUEST',
-  message: 'This Berth server requires an API key.',
-  hint: "Send it in the 'x-berth-key' header (or 'Authorization: Bearer KEY'; for the WebSocket '?key=KEY'). It was printed when 'berth serve' started.",
+  message: 'This Berth server needs its access token.',
+  hint: "Open the URL that 'berth serve' printed (http://HOST:PORT/?token=...). Scripts send 'Authorization: Bearer TOKEN' (or 'x-berth-key: TOKEN'; the WebSocket also takes '?token=TOKEN').",
 };
 
 export async function startBerthServer(opts: BerthServerOptions): Promise<RunningServer> {
@@ -90,7 +96,25 @@ export async function startBerthServer(opts: BerthServerOptions): Promise<Runnin
   const serveStatic = opts.staticDir ? createStaticHandler(opts.staticDir) : null;
   const clients = new Set<WsClient>();
 
-  const authorized = (req: IncomingMessage, url: URL, ws: boolean) => !opts.apiKey || keyMatches(keyFrom(req, url, ws), opts.apiKey);
+  // Cookies are shared by every port of a host: the name carries the port (known once listening).
+  let cookieName = tokenCookieName(opts.port);
+  const authorized = (req: IncomingMessage, url: URL, ws: boolean) => requestAuthorized(req, url, opts.token, cookieName, ws);
+
+  /** A page opened with `?token=`: trade it for the cookie and redirect to the URL without it. */
+  function exchangeToken(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (!TOKEN_PARAMS.some((p) => url.searchParams.has(p))) return false;
+    const given = TOKEN_PARAMS.flatMap((p) => url.searchParams.getAll(p));
+    const headers: Record<string, string> = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'content-type': 'text/plain; charset=utf-8' };
+    // A wrong token sets nothing: the UI then says how to sign in.
+    if (opts.token && given.some((t) => keyMatches(t, opts.token!))) headers['set-cookie'] = tokenCookie(cookieName, opts.token);
+    for (const p of TOKEN_PARAMS) url.searchParams.delete(p);
+    // One leading slash: '//host' would send the browser to another site.
+    const location = url.pathname.replace(/^[/\\]+/, '/') + (url.searchParams.size ? `?${url.searchParams}` : '');
+    res.writeHead(303, { ...headers, location });
+    res.end('See Other\n');
+    return true;
+  }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     if (req.method !== 'POST') {
@@ -148,6 +172,7 @@ export async function startBerthServer(opts: BerthServerOptions): Promise<Runnin
       });
       return;
     }
+    if (exchangeToken(req, res, url)) return;
     if (!serveStatic) {
       sendError(res, 404, { code: 'NOT_FOUND', message: `Nothing at ${url.pathname}.`, hint: `The API lives under ${HTTP_PREFIX}.` });
       return;
@@ -170,7 +195,7 @@ export async function startBerthServer(opts: BerthServerOptions): Promise<Runnin
     };
     if (url.pathname !== WS_PATH) return refuse(404, 'Not Found');
     if (!hostAllowed(req, loopbackOnly) || !originAllowed(req)) return refuse(403, 'Forbidden');
-    if (!authorized(req, url, true)) return refuse(401, 'Unauthorized: API key required (?key=)');
+    if (!authorized(req, url, true)) return refuse(401, 'Unauthorized: the token printed by berth serve is required (cookie, Authorization: Bearer, or ?token=)');
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const client = new WsClient(ws, opts.wsLimits ?? DEFAULT_WS_LIMITS);
       clients.add(client);
@@ -202,9 +227,12 @@ export async function startBerthServer(opts: BerthServerOptions): Promise<Runnin
     server.listen(opts.port, opts.host);
   });
   const addr = server.address() as AddressInfo;
+  cookieName = tokenCookieName(addr.port);
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `http://${shownHost}:${addr.port}/`;
   return {
-    url: `http://${shownHost}:${addr.port}/`,
+    url,
+    openUrl: opts.token ? `${url}?token=${encodeURIComponent(opts.token)}` : url,
     port: addr.port,
     host: opts.host,
     server,

@@ -14,8 +14,48 @@ const unreachable: BerthErrorShape = {
   hint: 'Check that `berth serve` is still running, then retry.',
 };
 
-// When `berth serve` listens beyond loopback it needs its key: open the UI as `/?key=...`.
-const serveKey = typeof location !== 'undefined' ? new URLSearchParams(location.search).get('key') : null;
+// `berth serve` needs its token. The URL it prints (`/?token=...`) is traded by the server for
+// an HttpOnly cookie and redirected away, so the UI normally never sees the token: fetch and
+// the WebSocket carry the cookie. A token still in the address (the Vite dev server, which
+// proxies only /api) is sent as a header instead.
+const params = typeof location !== 'undefined' ? new URLSearchParams(location.search) : null;
+const serveKey = params?.get('token') || params?.get('key') || null;
+
+let signInShown = false;
+
+/**
+ * The API answered 401: without the token nothing works, so the whole window says how to
+ * get in (plain DOM: it must show even if the React tree is mid-render or broken).
+ */
+export function showSignInScreen(): void {
+  if (signInShown || typeof document === 'undefined') return;
+  signInShown = true;
+  const screen = document.createElement('div');
+  screen.setAttribute('role', 'alertdialog');
+  screen.setAttribute('aria-modal', 'true');
+  screen.setAttribute('aria-labelledby', 'berth-signin-title');
+  screen.dataset.testid = 'signin-screen';
+  Object.assign(screen.style, {
+    position: 'fixed', inset: '0', zIndex: '2147483647', display: 'flex', alignItems: 'center', justifyContent: 'center',
+    background: 'var(--bg, #111418)', color: 'var(--fg, #e8eaed)', font: '15px/1.5 system-ui, sans-serif', padding: '24px',
+  });
+  const box = document.createElement('div');
+  Object.assign(box.style, { maxWidth: '640px' });
+  const h = document.createElement('h1');
+  h.id = 'berth-signin-title';
+  h.textContent = 'Open Berth with its access token';
+  Object.assign(h.style, { fontSize: '22px', margin: '0 0 12px' });
+  const p1 = document.createElement('p');
+  p1.textContent = 'This Berth server needs its access token. Open the URL with the token printed by berth serve when it started, the line that reads:';
+  const example = document.createElement('pre');
+  example.textContent = `Berth is serving on ${location.origin}/?token=…`;
+  Object.assign(example.style, { padding: '10px 12px', borderRadius: '6px', background: 'rgba(127,127,127,.15)', overflowX: 'auto' });
+  const p2 = document.createElement('p');
+  p2.textContent = 'If you set the token yourself (--token or BERTH_SERVE_TOKEN), add ?token=<your token> to this address. Lost it? Restart berth serve for a new URL.';
+  box.append(h, p1, example, p2);
+  screen.append(box);
+  document.body.append(screen);
+}
 
 export function createHttpTransport(base = ''): ClientTransport & { onReconnect(l: () => void): void } {
   const handlers = new Map<EventChannel, Set<(p: unknown) => void>>();
@@ -28,7 +68,7 @@ export function createHttpTransport(base = ''): ClientTransport & { onReconnect(
     const u = new URL(base || '/', location.href);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
     u.pathname = WS_PATH;
-    u.search = serveKey ? `?key=${encodeURIComponent(serveKey)}` : '';
+    u.search = serveKey ? `?token=${encodeURIComponent(serveKey)}` : '';
     return u.toString();
   };
 
@@ -51,6 +91,8 @@ export function createHttpTransport(base = ''): ClientTransport & { onReconnect(
     sock.onclose = () => {
       if (ws !== sock) return;
       ws = null;
+      // Without the token the socket is refused for good: retrying would only spin.
+      if (signInShown) return;
       const delay = backoffDelay(attempt++);
       transportStore.set({ connected: false, retryInMs: delay });
       setTimeout(connect, delay);
@@ -69,6 +111,10 @@ export function createHttpTransport(base = ''): ClientTransport & { onReconnect(
         });
       } catch {
         return { ok: false, error: unreachable };
+      }
+      if (res.status === 401) {
+        showSignInScreen();
+        return { ok: false, error: { code: 'BAD_REQUEST', message: 'This Berth server needs its access token.', hint: 'Open the URL with the token printed by `berth serve` (http://127.0.0.1:PORT/?token=...).' } };
       }
       try {
         return (await res.json()) as ApiResponse<unknown>;

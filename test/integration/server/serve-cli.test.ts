@@ -1,5 +1,5 @@
-// `berth serve` as a real process: prints its URL, serves, and on Ctrl-C (SIGINT) stops the
-// containers it started and exits 0.
+// `berth serve` as a real process: prints its URL (with the token), serves, and on Ctrl-C
+// (SIGINT) stops the containers it started and exits 0.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -17,10 +17,12 @@ const home = makeBerthHome('berth-serve-cli-home-');
 const work = tmpDir('berth-serve-cli-');
 const trussDir = join(work.dir, 'minimal');
 cpSync(join(repo, 'test/fixtures/trusses/minimal'), trussDir, { recursive: true });
-let child: ChildProcess | null = null;
+// Every process started here, so a failed assertion cannot leave one running.
+const started: ChildProcess[] = [];
 
-function runCli(args: string[]): { proc: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const proc = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...home.env, BERTH_API_KEY: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+function runCli(args: string[], env: Record<string, string> = {}): { proc: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const proc = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...home.env, BERTH_API_KEY: '', BERTH_SERVE_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(proc);
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -43,7 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   const left = await docker.listContainers({ all: true, filters: { label: ['dev.berth.managed=true'] } });
   for (const c of left) if (c.Labels['dev.berth.config-path']?.startsWith(work.dir)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
   work.cleanup();
@@ -52,12 +54,52 @@ afterAll(async () => {
 });
 
 describe('berth serve (process)', () => {
-  it('documents the key requirement for non-loopback hosts in --help', async () => {
+  it('documents the token, --no-token, --allow and the non-loopback rule in --help', async () => {
     const r = runCli(['serve', '--help']);
     expect(await r.exit).toBe(0);
     expect(r.output()).toMatch(/--host H/);
-    expect(r.output()).toMatch(/API key is then required/);
+    expect(r.output()).toMatch(/token is then always required/);
+    expect(r.output()).toMatch(/--token T/);
+    expect(r.output()).toMatch(/--no-token/);
+    expect(r.output()).toMatch(/--allow DIR/);
+    expect(r.output()).toMatch(/\/\?token=/);
     expect(r.output()).toMatch(/default 7870/);
+  });
+
+  it('refuses --no-token beyond loopback', async () => {
+    const r = runCli(['serve', '--port', '0', '--host', '0.0.0.0', '--no-token']);
+    expect(await r.exit).toBe(2);
+    expect(r.output()).toMatch(/--no-token is refused/);
+  });
+
+  it('--no-token serves without authentication, after a loud warning', async () => {
+    const r = runCli(['serve', '--port', '0', '--no-token']);
+    const url = await until('the URL line', () => /Berth is serving on (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(r.output())?.[1], 30_000);
+    expect(r.output()).toMatch(/WARNING: --no-token: the Berth API has NO authentication/);
+    const res = await fetch(`${url}api/app.info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(200);
+    r.proc.kill('SIGINT');
+    expect(await r.exit).toBe(0);
+  });
+
+  it('`berth PATH` prints a URL with a fresh token; BERTH_SERVE_TOKEN is used but not printed', async () => {
+    const r = runCli([trussDir, '--port', '0']);
+    const m = await until('the URL line', () => /Berth is serving on (http:\/\/127\.0\.0\.1:\d+\/)\?token=([0-9a-f]{48})$/m.exec(r.output()) ?? undefined, 30_000);
+    const [, url, token] = m;
+    const call = (auth?: string) => fetch(`${url}api/deployments.list`, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: '{}' });
+    expect((await call()).status).toBe(401);
+    const list = (await (await call(`Bearer ${token}`)).json()) as any;
+    expect(list.result.map((d: any) => d.configPath)).toEqual([trussDir]);
+    r.proc.kill('SIGINT');
+    expect(await r.exit).toBe(0);
+
+    const given = 'my-own-serve-token-42';
+    const g = runCli(['serve', '--port', '0'], { BERTH_SERVE_TOKEN: given });
+    const gurl = await until('the URL line', () => /Berth is serving on (http:\/\/127\.0\.0\.1:\d+\/)\?token=\.\.\.$/m.exec(g.output())?.[1], 30_000);
+    expect(g.output()).not.toContain(given);
+    expect((await fetch(`${gurl}api/app.info`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${given}` }, body: '{}' })).status).toBe(200);
+    g.proc.kill('SIGINT');
+    expect(await g.exit).toBe(0);
   });
 
   it('rejects a bad port with a clear message', async () => {
@@ -68,11 +110,10 @@ describe('berth serve (process)', () => {
 
   it('serves, runs a model, and stops it on Ctrl-C', async () => {
     const r = runCli(['serve', '--port', '0', trussDir]);
-    child = r.proc;
-    const url = await until('the URL line', () => /Berth is serving on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(r.output())?.[1], 30_000);
+    const [, url, token] = await until('the URL line', () => /Berth is serving on (http:\/\/127\.0\.0\.1:\d+\/)\?token=(\S+)/.exec(r.output()) ?? undefined, 30_000);
     expect(r.output()).toContain(`opened ${trussDir}`);
     const post = async (name: string, body: unknown) =>
-      (await (await fetch(`${url}api/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as any;
+      (await (await fetch(`${url}api/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })).json()) as any;
     const list = await post('deployments.list', {});
     const id = list.result[0].id as string;
     expect((await post('deployments.start', { id })).ok).toBe(true);

@@ -1,8 +1,9 @@
 // `berth serve` end to end: the real runtime on the real Docker engine, driven over real
-// HTTP and a real WebSocket. Opens a fixture truss, starts it, waits for ready through
-// events, reads logs, stops it; then the error paths and the static UI.
+// HTTP and a real WebSocket with the serve's token. Opens a fixture truss, starts it, waits
+// for ready through events, reads logs, stops it; then the error paths, the token, the
+// paths the API may open, and the static UI.
 import net from 'node:net';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,12 @@ const home = makeBerthHome('berth-serve-home-');
 const work = tmpDir('berth-serve-');
 const trussDir = join(work.dir, 'minimal');
 cpSync(join(repo, 'test/fixtures/trusses/minimal'), trussDir, { recursive: true });
+// `berth serve --allow DIR`: configs under it may be opened from the UI.
+const allowedDir = join(work.dir, 'allowed');
+mkdirSync(allowedDir);
+// Not given, not allowed, not recent: the API must not open it.
+const outsideDir = join(work.dir, 'outside');
+cpSync(join(repo, 'test/fixtures/trusses/minimal'), outsideDir, { recursive: true });
 const uiDir = join(work.dir, 'ui');
 mkdirSync(join(uiDir, 'assets'), { recursive: true });
 writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>Berth UI</title>');
@@ -30,13 +37,16 @@ let base: string;
 const messages: ServerMessage[] = [];
 let ws: WebSocket;
 
-async function api(name: string, body?: unknown, init: RequestInit = {}) {
+/** A command with the serve's token (a header set to '' in `headers` is left out). */
+async function api(name: string, body?: unknown, init: Omit<RequestInit, 'headers'> & { headers?: Record<string, string> } = {}) {
+  const { headers: extra, ...rest } = init;
+  const headers = Object.fromEntries(Object.entries({ 'content-type': 'application/json', authorization: `Bearer ${serving.token}`, ...extra }).filter(([, v]) => v !== ''));
   const res = await fetch(`${base}api/${name}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
-    ...init,
+    ...rest,
+    headers,
   });
   return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
@@ -52,9 +62,9 @@ async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs: numb
 }
 
 beforeAll(async () => {
-  serving = await startServe({ paths: [trussDir], port: 0, host: '127.0.0.1', staticDir: uiDir, dataDir: home.dir, resourcesDir: join(repo, 'resources') });
+  serving = await startServe({ paths: [trussDir], allow: [allowedDir], port: 0, host: '127.0.0.1', staticDir: uiDir, dataDir: home.dir, resourcesDir: join(repo, 'resources') });
   base = serving.server.url;
-  ws = new WebSocket(`${base.replace('http', 'ws')}api/events`);
+  ws = new WebSocket(`${base.replace('http', 'ws')}api/events`, { headers: { authorization: `Bearer ${serving.token}` } });
   ws.on('message', (d) => messages.push(JSON.parse(String(d))));
   await new Promise((res, rej) => {
     ws.once('open', res);
@@ -146,7 +156,7 @@ describe('berth serve', () => {
   });
 
   it('opens a broken config as a deployment carrying positioned errors', async () => {
-    const broken = join(work.dir, 'broken-values');
+    const broken = join(allowedDir, 'broken-values');
     cpSync(join(repo, 'test/fixtures/trusses/broken-values'), broken, { recursive: true });
     const r = await api('deployments.open', { path: broken });
     expect(r.status).toBe(200);
@@ -157,6 +167,46 @@ describe('berth serve', () => {
     expect(start.status).toBe(422);
     expect(start.body.error.code).toBe('CONFIG_INVALID');
     expect((await api('deployments.close', { id: r.body.result.id })).status).toBe(200);
+  });
+
+  it('needs its token on loopback too, and prints a URL that carries it', async () => {
+    expect(serving.token).toMatch(/^[0-9a-f]{48}$/);
+    expect(serving.server.openUrl).toBe(`${base}?token=${serving.token}`);
+    const none = await api('deployments.list', {}, { headers: { authorization: '' } });
+    expect(none.status).toBe(401);
+    expect(none.body.error.hint).toMatch(/\?token=/);
+    const wrong = await api('deployments.list', {}, { headers: { authorization: 'Bearer not-the-token' } });
+    expect(wrong.status).toBe(401);
+    const refused = await new Promise<number>((res) => {
+      const w = new WebSocket(`${base.replace('http', 'ws')}api/events`);
+      w.on('unexpected-response', (_req, r) => res(r.statusCode!));
+      w.on('open', () => res(101));
+      w.on('error', () => {});
+    });
+    expect(refused).toBe(401);
+    // The browser flow: ?token= becomes the cookie, which then opens the API.
+    const page = await fetch(serving.server.openUrl, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    const cookie = page.headers.get('set-cookie')!.split(';')[0];
+    expect((await api('deployments.list', {}, { headers: { authorization: '', cookie } })).status).toBe(200);
+  });
+
+  it('opens only paths given at start, under --allow folders, recent or examples; saves only open configs', async () => {
+    for (const path of [outsideDir, join(outsideDir, 'config.yaml'), '/etc/passwd', join(allowedDir, '..', 'outside')]) {
+      const r = await api('deployments.open', { path });
+      expect(r.status, path).toBe(400);
+      expect(r.body.error.message).toContain('not in the folders');
+      expect(r.body.error.hint).toContain('berth serve --allow');
+    }
+    const saved = await api('deployments.saveConfig', { path: join(outsideDir, 'config.yaml'), text: 'model_name: overwritten\n' });
+    expect(saved.status).toBe(400);
+    expect(readFileSync(join(outsideDir, 'config.yaml'), 'utf8')).not.toContain('overwritten');
+    // Given at start (by its folder or its file), and a bundled example.
+    expect((await api('deployments.open', { path: join(trussDir, 'config.yaml') })).status).toBe(200);
+    const example = (await api('examples.list')).body.result[0].path as string;
+    const ex = await api('deployments.open', { path: example });
+    expect(ex.status).toBe(200);
+    expect((await api('deployments.close', { id: ex.body.result.id })).status).toBe(200);
   });
 
   it('answers an unknown command with 404 and a hint', async () => {
@@ -191,8 +241,9 @@ describe('berth serve', () => {
   });
 
   it('refuses non-POST, non-JSON bodies, foreign Host and cross-origin calls', async () => {
-    expect((await fetch(`${base}api/deployments.list`)).status).toBe(405);
-    const textBody = await fetch(`${base}api/deployments.list`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    const auth = { authorization: `Bearer ${serving.token}` };
+    expect((await fetch(`${base}api/deployments.list`, { headers: auth })).status).toBe(405);
+    const textBody = await fetch(`${base}api/deployments.list`, { method: 'POST', headers: { 'content-type': 'text/plain', ...auth }, body: '{}' });
     expect(textBody.status).toBe(415);
     const cross = await api('deployments.list', {}, { headers: { origin: 'https://evil.example' } });
     expect(cross.status).toBe(403);
@@ -225,9 +276,9 @@ describe('berth serve', () => {
   });
 });
 
-describe('berth serve with an API key', () => {
-  it('requires the key on /api and the WebSocket', async () => {
-    const s = await startBerthServer({ service: serving.runtime.service, host: '127.0.0.1', port: 0, staticDir: null, apiKey: 'sekret-key', version: 't' });
+describe('berth serve with a given token', () => {
+  it('requires the token on /api and the WebSocket', async () => {
+    const s = await startBerthServer({ service: serving.runtime.service, host: '127.0.0.1', port: 0, staticDir: null, token: 'sekret-key', version: 't' });
     try {
       const call = (headers: Record<string, string>) => fetch(`${s.url}api/engine.status`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
       const none = await call({});
@@ -245,7 +296,7 @@ describe('berth serve with an API key', () => {
       });
       expect(refused).toBe(401);
       const hello = await new Promise<ServerMessage>((res, rej) => {
-        const w = new WebSocket(`${wsUrl}?key=sekret-key`);
+        const w = new WebSocket(`${wsUrl}?token=sekret-key`);
         w.once('message', (d) => {
           res(JSON.parse(String(d)));
           w.close();

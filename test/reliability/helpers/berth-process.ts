@@ -1,6 +1,7 @@
 // Berth as a real child process for the reliability suite: `berth serve` bundled from the
 // sources (into the git-ignored .berth-test/, so a build by someone else in dist/ cannot
-// race us), started with a temp BERTH_HOME, driven over real HTTP and a real WebSocket.
+// race us), started with a temp BERTH_HOME, driven over real HTTP and a real WebSocket with
+// the token from the URL it prints (`Authorization: Bearer`).
 //
 //   const cli = await bundleCli();
 //   const b = await startServe(cli, { home: home.dir });
@@ -11,6 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import WebSocket from 'ws';
@@ -79,7 +81,10 @@ export interface ApiResult {
 }
 
 export interface Berth extends CliRun {
+  /** The server's root URL (without the token). */
   url: string;
+  /** The access token from the printed URL; `api()` and the event stream send it. */
+  token: string;
   /** Every message received on /api/events since start (hello, events). */
   events: any[];
   api(name: string, body?: unknown, timeoutMs?: number): Promise<ApiResult>;
@@ -99,12 +104,18 @@ export interface ServeOptions {
   env?: Record<string, string>;
   /** Connect the WebSocket event stream (default true). */
   events?: boolean;
+  /**
+   * `--allow` folders: configs the API may open besides `paths`. Default: the temp dir,
+   * where the suites' fixture trusses are made.
+   */
+  allow?: string[];
 }
 
 export async function startServe(cli: string, o: ServeOptions): Promise<Berth> {
-  const r = runCli(cli, ['serve', '--port', '0', ...(o.paths ?? [])], { BERTH_HOME: o.home, ...(o.env ?? {}) });
-  const url = await Promise.race([
-    until('the "Berth is serving on" line', () => /Berth is serving on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(r.output())?.[1], 60_000),
+  const allow = (o.allow ?? [os.tmpdir()]).flatMap((d) => ['--allow', d]);
+  const r = runCli(cli, ['serve', '--port', '0', ...allow, ...(o.paths ?? [])], { BERTH_HOME: o.home, BERTH_SERVE_TOKEN: '', ...(o.env ?? {}) });
+  const [, url, token] = await Promise.race([
+    until('the "Berth is serving on" line', () => /Berth is serving on (http:\/\/127\.0\.0\.1:\d+\/)\?token=([0-9a-f]+)/.exec(r.output()) ?? undefined, 60_000),
     r.exit.then((e) => {
       throw new Error(`berth serve exited (${e.code ?? e.signal}) before serving:\n${r.output()}`);
     }),
@@ -112,7 +123,7 @@ export async function startServe(cli: string, o: ServeOptions): Promise<Berth> {
   const events: any[] = [];
   let ws: WebSocket | null = null;
   if (o.events !== false) {
-    ws = new WebSocket(`${url.replace('http', 'ws')}api/events`);
+    ws = new WebSocket(`${url.replace('http', 'ws')}api/events`, { headers: { authorization: `Bearer ${token}` } });
     ws.on('message', (d) => events.push(JSON.parse(String(d))));
     ws.on('error', () => undefined);
     await new Promise((res, rej) => {
@@ -123,7 +134,7 @@ export async function startServe(cli: string, o: ServeOptions): Promise<Berth> {
   const api = async (name: string, body: unknown = {}, timeoutMs = 60_000): Promise<ApiResult> => {
     const res = await fetch(`${url}api/${name}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -139,6 +150,7 @@ export async function startServe(cli: string, o: ServeOptions): Promise<Berth> {
   const b: Berth = {
     ...r,
     url,
+    token,
     events,
     api,
     rssKb: () => {

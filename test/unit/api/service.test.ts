@@ -1,9 +1,11 @@
 // BerthService over in-memory ports: what the service itself decides (validation, error
-// shapes, secret checks, imports, log batching). The managers behind the ports have their
-// own tests; the real wiring is exercised by test/integration/server.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// shapes, secret checks, imports, log batching, which paths it opens and saves). The
+// managers behind the ports have their own tests; the real wiring is exercised by
+// test/integration/server. The path policy is the real one (path-policy.ts), and the fake
+// supervisor opens the path it is given, as the real one does.
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BerthService } from '../../../electron/engine/service/berth-service.js';
 import type { DeploymentEvent, DeploymentPort, ServicePorts } from '../../../electron/engine/service/ports.js';
@@ -13,12 +15,15 @@ const dir = mkdtempSync(join(tmpdir(), 'berth-svc-'));
 const configPath = join(dir, 'config.yaml');
 writeFileSync(configPath, 'model_name: m\n');
 
-function makeDeployment(secrets: string[]): DeploymentPort & { emit(ev: DeploymentEvent): void; started: number } {
+/** Like the real supervisor: the path opened (a truss dir or its config file) is the configPath. */
+function makeDeployment(secrets: string[], opened = configPath, id = 'dep1'): DeploymentPort & { emit(ev: DeploymentEvent): void; started: number } {
   const listeners = new Set<(ev: DeploymentEvent) => void>();
-  const summary: DeploymentSummary = { id: 'dep1', modelName: 'm', configPath, state: { name: 'idle', reason: '', since: 0 }, gpuDeviceIds: [], gatewayUrl: null, containerId: null, image: 'img', errors: [] };
+  const abs = resolve(opened);
+  const file = existsSync(abs) && statSync(abs).isDirectory() ? join(abs, 'config.yaml') : abs;
+  const summary: DeploymentSummary = { id, modelName: 'm', configPath: abs, state: { name: 'idle', reason: '', since: 0 }, gpuDeviceIds: [], gatewayUrl: null, containerId: null, image: 'img', errors: [] };
   const d = {
-    id: 'dep1',
-    configPath,
+    id,
+    configPath: abs,
     started: 0,
     summary: () => summary,
     start: async () => {
@@ -33,7 +38,7 @@ function makeDeployment(secrets: string[]): DeploymentPort & { emit(ev: Deployme
     probes: () => [],
     metrics: () => null,
     progress: () => null,
-    configText: () => readFileSync(configPath, 'utf8'),
+    configText: () => readFileSync(file, 'utf8'),
     issues: () => [],
     declaredSecrets: () => secrets,
     logsTail: () => ({ lines: [], lastSeq: 0, dropped: 0 }),
@@ -47,15 +52,18 @@ function makeDeployment(secrets: string[]): DeploymentPort & { emit(ev: Deployme
   return d;
 }
 
-function makeService(declared: string[] = ['hf_token']) {
+function makeService(declared: string[] = ['hf_token'], o: { transport?: 'ipc' | 'http'; openDialog?: () => Promise<string | null> } = {}) {
   const store = new Map<string, string>();
   const dep = makeDeployment(declared);
   const open = new Map<string, DeploymentPort>();
   const ports: ServicePorts = {
     supervisor: {
-      open: async () => {
-        open.set(dep.id, dep);
-        return dep;
+      open: async (p) => {
+        const abs = resolve(p);
+        const existing = [...open.values()].find((d) => d.configPath === abs);
+        const d = existing ?? (abs === configPath ? dep : makeDeployment(declared, abs, `dep-${basename(abs)}-${open.size}`));
+        open.set(d.id, d);
+        return d;
       },
       list: () => [...open.values()],
       get: (id) => open.get(id),
@@ -79,8 +87,9 @@ function makeService(declared: string[] = ['hf_token']) {
     examplesDir: resolve(__dirname, '../../../resources/examples'),
     dataDir: dir,
     version: 't',
+    openDialog: o.openDialog,
   };
-  return { service: new BerthService(ports), store, dep };
+  return { service: new BerthService(ports, { transport: o.transport ?? 'http' }), store, dep };
 }
 
 describe('BerthService', () => {
@@ -122,12 +131,81 @@ describe('BerthService', () => {
   it('only writes configs that are open', async () => {
     const { service } = makeService();
     const other = join(dir, 'other.yaml');
+    writeFileSync(other, 'x: 0\n');
     const r = await service.handle('deployments.saveConfig', { path: other, text: 'x: 1' });
     expect(r).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(readFileSync(other, 'utf8')).toBe('x: 0\n');
     await service.call('deployments.open', { path: configPath });
     const ok = await service.handle('deployments.saveConfig', { path: configPath, text: 'model_name: saved\n' });
     expect(ok.ok).toBe(true);
     expect(readFileSync(configPath, 'utf8')).toBe('model_name: saved\n');
+  });
+
+  it('over HTTP opens only paths the user allowed, and says how to allow one', async () => {
+    const { service } = makeService();
+    // A truss outside everything allowed (not given, not under an allowed folder, not recent).
+    const outside = mkdtempSync(join(tmpdir(), 'berth-svc-outside-'));
+    writeFileSync(join(outside, 'config.yaml'), 'model_name: secret\n');
+    for (const p of [outside, join(outside, 'config.yaml'), '/etc/passwd']) {
+      const r = await service.handle('deployments.open', { path: p });
+      expect(r, p).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+      expect(!r.ok && r.error.hint).toContain('berth serve --allow');
+    }
+    expect(await service.call('deployments.list')).toEqual([]);
+    // Saving it is refused too: it is not open.
+    expect(await service.handle('deployments.saveConfig', { path: join(outside, 'config.yaml'), text: 'pwned: 1\n' })).toMatchObject({ ok: false });
+    expect(readFileSync(join(outside, 'config.yaml'), 'utf8')).toBe('model_name: secret\n');
+    // A recent config (by its file or its folder) and a bundled example are allowed.
+    expect((await service.handle('deployments.open', { path: configPath })).ok).toBe(true);
+    expect((await service.handle('deployments.open', { path: dir })).ok).toBe(true);
+    const example = (await service.call('examples.list'))[0].path;
+    expect((await service.handle('deployments.open', { path: example })).ok).toBe(true);
+    // A folder the user allowed (berth serve --allow DIR): anything under it.
+    service.paths.allowFolder(outside);
+    expect((await service.handle('deployments.open', { path: outside })).ok).toBe(true);
+    // A way out of an allowed folder with '..' is still outside.
+    const other = mkdtempSync(join(tmpdir(), 'berth-svc-other-'));
+    writeFileSync(join(other, 'config.yaml'), 'model_name: o\n');
+    expect(await service.handle('deployments.open', { path: `${outside}/../${basename(other)}` })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+  });
+
+  it('over IPC trusts the desktop app, and over HTTP allows what the native dialog picked', async () => {
+    const picked = mkdtempSync(join(tmpdir(), 'berth-svc-picked-'));
+    writeFileSync(join(picked, 'config.yaml'), 'model_name: p\n');
+    const ipc = makeService([], { transport: 'ipc' });
+    expect((await ipc.service.handle('deployments.open', { path: picked })).ok).toBe(true);
+    const http = makeService([], { openDialog: async () => join(picked, 'config.yaml') });
+    expect((await http.service.handle('deployments.open', { path: picked })).ok).toBe(false);
+    expect(await http.service.call('dialog.openConfig')).toEqual({ path: join(picked, 'config.yaml') });
+    expect((await http.service.handle('deployments.open', { path: join(picked, 'config.yaml') })).ok).toBe(true);
+  });
+
+  it('a save keeps the file mode and writes through a symlinked config', async () => {
+    const { service } = makeService([]);
+    const t = mkdtempSync(join(tmpdir(), 'berth-svc-save-'));
+    service.paths.allowFolder(t);
+    const priv = join(t, 'private');
+    mkdirSync(priv);
+    writeFileSync(join(priv, 'config.yaml'), 'model_name: a\n');
+    chmodSync(join(priv, 'config.yaml'), 0o600);
+    await service.call('deployments.open', { path: priv });
+    expect((await service.handle('deployments.saveConfig', { path: join(priv, 'config.yaml'), text: 'model_name: b\n' })).ok).toBe(true);
+    expect(readFileSync(join(priv, 'config.yaml'), 'utf8')).toBe('model_name: b\n');
+    expect(statSync(join(priv, 'config.yaml')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(priv)).toEqual(['config.yaml']); // no temp file left behind
+
+    const target = join(t, 'dotfiles-config.yaml');
+    writeFileSync(target, 'model_name: c\n');
+    chmodSync(target, 0o640);
+    const linked = join(t, 'linked');
+    mkdirSync(linked);
+    symlinkSync(target, join(linked, 'config.yaml'));
+    await service.call('deployments.open', { path: linked });
+    expect((await service.handle('deployments.saveConfig', { path: linked, text: 'model_name: d\n' })).ok).toBe(true);
+    expect(lstatSync(join(linked, 'config.yaml')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(linked, 'config.yaml'))).toBe(target);
+    expect(readFileSync(target, 'utf8')).toBe('model_name: d\n');
+    expect(statSync(target).mode & 0o777).toBe(0o640);
   });
 
   it('batches log lines into deployment.log events', async () => {
@@ -154,6 +232,7 @@ describe('BerthService', () => {
   it('gives clear errors for unknown ids, missing paths, and no dialog over HTTP', async () => {
     const { service } = makeService();
     expect(await service.handle('deployments.get', { id: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', hint: expect.any(String) } });
+    service.paths.allowFolder(dir);
     expect(await service.handle('deployments.open', { path: join(dir, 'nothing-here') })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     expect(await service.handle('dialog.openConfig', {})).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
   });

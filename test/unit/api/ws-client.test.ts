@@ -51,7 +51,7 @@ describe('WsClient backpressure', () => {
     const c = new WsClient(s as never, limits);
     s.bufferedAmount = 5000;
     for (let i = 0; i < 100; i++) c.send('deployment.metrics', { id: 'a', metrics: { time: i } as never });
-    for (let i = 0; i < 100; i++) c.send('deployment.timeline', { id: 'a', event: { time: i, state: 'starting', reason: '' } });
+    for (let i = 0; i < 100; i++) c.send('deployment.timeline', { id: 'a', event: { seq: i, time: i, state: 'starting', reason: '' } });
     expect(c.queued).toBe(limits.maxQueued + 1);
     s.bufferedAmount = 0;
     await new Promise((r) => setTimeout(r, 30));
