@@ -2,7 +2,7 @@
 // Transports call handle(name, rawInput): input is validated with the contract's zod
 // schema here, and every failure comes back as a BerthErrorShape, never a thrown stack.
 import { existsSync } from 'node:fs';
-import { readFile, writeFile, rename, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BerthError, toErrorShape } from '../../../shared/errors.js';
@@ -21,6 +21,7 @@ import { listExamples } from './examples.js';
 import { LogBatcher } from './log-batcher.js';
 import type { DeploymentPort, ServicePorts, Unsubscribe } from './ports.js';
 import { parseSecretText } from './secret-import.js';
+import { findOpenConfig, PathPolicy, writeConfigInPlace } from './path-policy.js';
 import { hubCacheDir, weightsViewsRoot } from '../weights/cache-paths.js';
 import { listCachedWeights, removeCachedRepo } from '../weights/inventory.js';
 
@@ -31,10 +32,14 @@ const RESERVED_SECRET_PREFIX = 'berth.';
 
 export interface BerthServiceOptions {
   transport: 'ipc' | 'http';
+  /** Which paths deployments.open accepts; default: trust the caller over IPC, else the allowed set (path-policy.ts). */
+  paths?: PathPolicy;
 }
 
 export class BerthService {
   readonly events = new EventBus();
+  /** Which config paths may be opened (and so read and saved); `berth serve` adds its PATHs and --allow folders. */
+  readonly paths: PathPolicy;
   private readonly logBatcher = new LogBatcher((b) => this.events.emit('deployment.log', b));
   private readonly deploymentSubs = new Map<string, Unsubscribe>();
   private readonly portSubs: Unsubscribe[] = [];
@@ -44,6 +49,13 @@ export class BerthService {
     private readonly ports: ServicePorts,
     private readonly opts: BerthServiceOptions = { transport: 'http' },
   ) {
+    this.paths =
+      opts.paths ??
+      new PathPolicy({
+        trustCaller: opts.transport === 'ipc',
+        folders: [ports.examplesDir],
+        recent: async () => (await ports.recent.list()).map((r) => r.path),
+      });
     this.portSubs.push(ports.engine.onStatus((s) => this.events.emit('engine.status', s)));
     let stopSamples: Unsubscribe | null = null;
     this.portSubs.push(
@@ -138,6 +150,7 @@ export class BerthService {
     const d = await this.ports.supervisor.open(abs);
     this.watch(d);
     const s = d.summary();
+    this.paths.allowPath(s.configPath);
     await this.ports.recent.add(s.configPath, s.modelName || null).catch(() => {});
     this.emitChanged();
     return d;
@@ -155,33 +168,17 @@ export class BerthService {
     'gpus.report': async (i) => this.ports.gpu.report(!!i?.refresh),
 
     'deployments.list': async () => this.ports.supervisor.list().map((d) => d.summary()),
-    'deployments.open': async ({ path }) => (await this.openPath(path)).summary(),
+    'deployments.open': async ({ path }) => {
+      await this.paths.check(path);
+      return (await this.openPath(path)).summary();
+    },
     'deployments.validateText': async ({ text, path }) => this.ports.supervisor.validateText(text, path),
     'deployments.saveConfig': async ({ path, text }) => {
-      const asked = resolve(path);
-      // Only files Berth opened may be written: the HTTP API must not become a file writer.
-      // A truss opened as a directory is saved to its config.yaml.
-      const fileOf = async (p: string) => ((await stat(p).catch(() => null))?.isDirectory() ? join(p, 'config.yaml') : p);
-      let open: DeploymentPort | undefined;
-      let abs = asked;
-      for (const d of this.ports.supervisor.list()) {
-        for (const p of new Set([d.configPath, d.summary().configPath])) {
-          if (p === asked || (await fileOf(p)) === asked) {
-            open = d;
-            abs = await fileOf(p);
-          }
-        }
-        if (open) break;
-      }
-      if (!open) throw new BerthError('BAD_REQUEST', `${asked} is not an open config.`, 'Open the config first, then save it.');
-      const tmp = `${abs}.berth-tmp-${process.pid}`;
-      try {
-        await writeFile(tmp, text, 'utf8');
-        await rename(tmp, abs);
-      } catch (err) {
-        throw new BerthError('BAD_REQUEST', `Could not write ${abs}: ${(err as Error).message}.`, 'Check that the file and its folder are writable.');
-      }
-      const d = await this.openPath(open.configPath);
+      // Only configs open right now may be written: the HTTP API must not become a file writer.
+      const found = await findOpenConfig(this.ports.supervisor.list(), path);
+      if (!found) throw new BerthError('BAD_REQUEST', `${resolve(path)} is not an open config.`, 'Open the config first, then save it.');
+      await writeConfigInPlace(found.file, text);
+      const d = await this.openPath(found.deployment.configPath);
       return { summary: d.summary(), issues: d.issues() };
     },
     'deployments.close': async ({ id, keepRunning }) => {
@@ -329,7 +326,10 @@ export class BerthService {
 
     'dialog.openConfig': async () => {
       if (!this.ports.openDialog) throw new BerthError('BAD_REQUEST', 'File dialogs exist only in the desktop app.', 'Type or paste the path to a truss directory or config.yaml instead.');
-      return { path: await this.ports.openDialog() };
+      const picked = await this.ports.openDialog();
+      // What the user picked in the native dialog is theirs to open.
+      if (picked) this.paths.allowPath(picked);
+      return { path: picked };
     },
   };
 }

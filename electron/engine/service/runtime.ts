@@ -16,6 +16,7 @@ import type { ServicePorts, SupervisorPort } from './ports.js';
 import { parseSize } from './size.js';
 import { validateConfigText } from './validate-text.js';
 import { planSettingsFrom } from '../config/plan-settings.js';
+import { openGateways, type GatewayApplyFailure } from '../supervisor/gateway-port.js';
 import type { SupervisorDeps } from './supervisor-wiring.js';
 
 
@@ -87,8 +88,27 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
   const createSupervisor = opts.createSupervisor ?? (await import('./supervisor-wiring.js')).createDefaultSupervisor;
   const supervisor = await createSupervisor({ connection, secrets, settings, dataDir: opts.dataDir, gpuReport: () => gpuReport() });
 
+  // Running gateways follow the gateway settings and key: the key and the require-key flag
+  // at once, the exposure by re-binding on the same port. Applied one change at a time, in
+  // order; only to this runtime's deployments.
+  let gatewaySync: Promise<GatewayApplyFailure[]> = Promise.resolve([]);
+  const syncGateways = (): Promise<GatewayApplyFailure[]> =>
+    (gatewaySync = gatewaySync.catch(() => []).then(async () => {
+      const s = settings.get();
+      const apiKey = await getGatewayApiKey(secrets);
+      const own = new Set(supervisor.list().map((d) => d.id));
+      return openGateways.apply({ host: s.gatewayExpose ? '0.0.0.0' : '127.0.0.1', apiKey, requireKey: s.gatewayRequireKeyOnLoopback }, own);
+    }));
+  const gatewayFailure = (failures: GatewayApplyFailure[]): BerthError =>
+    new BerthError(
+      failures[0].error.code,
+      `The setting is saved, but ${failures.length === 1 ? 'a running gateway' : `${failures.length} running gateways`} could not follow it: ${failures.map((f) => `${f.deploymentId}: ${f.error.message}`).join(' ')}`,
+      failures[0].error.hint ?? 'Restart the deployment (Stop, then Start) to open its gateway with the new setting.',
+    );
+
   const onSettings = (c: { settings: { dockerHost: string | null }; changed: string[] }) => {
     if (c.changed.includes('dockerHost')) void connection.setOverride(c.settings.dockerHost);
+    if (c.changed.includes('gatewayExpose') || c.changed.includes('gatewayRequireKeyOnLoopback')) void syncGateways();
   };
   settings.on('change', onSettings);
 
@@ -131,7 +151,16 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
     },
     settings: {
       get: () => settings.get() as BerthSettings,
-      update: async (patch) => (await settings.update(patch)) as BerthSettings,
+      update: async (patch) => {
+        const before = gatewaySync;
+        const next = (await settings.update(patch)) as BerthSettings;
+        // A gateway setting changed: its answer waits for the running gateways to follow.
+        if (gatewaySync !== before) {
+          const failures = await gatewaySync;
+          if (failures.length) throw gatewayFailure(failures);
+        }
+        return next;
+      },
     },
     recent: {
       list: async () => (await recent.list()).map((r) => ({ path: r.path, openedAt: r.openedAt, modelName: null })),
@@ -141,7 +170,14 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
     },
     gatewayKey: {
       exists: async () => (await getGatewayApiKey(secrets)) !== null,
-      generate: () => rotateGatewayApiKey(secrets),
+      generate: async () => {
+        const key = await rotateGatewayApiKey(secrets);
+        // The old key stops working on running gateways now, not at their next start. (The
+        // host does not change here, so nothing can fail to re-bind; the key is shown once and
+        // must reach the caller whatever happens.)
+        await syncGateways();
+        return key;
+      },
     },
     examplesDir: join(opts.resourcesDir, 'examples'),
     dataDir: opts.dataDir,

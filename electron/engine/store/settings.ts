@@ -104,7 +104,8 @@ export class SettingsStore extends EventEmitter {
 
   /**
    * Validates and saves a partial change; emits 'change' ({settings, changed}) when something
-   * changed. Turning gatewayExpose on makes sure a gateway API key exists (in the secret store).
+   * changed. Turning gatewayExpose or gatewayRequireKeyOnLoopback on makes sure a gateway API
+   * key exists (in the secret store).
    */
   update(patch: Partial<Settings>): Promise<Settings> {
     return this.mutex.run(async () => {
@@ -118,7 +119,9 @@ export class SettingsStore extends EventEmitter {
       }
       const next: Settings = { ...this.current, ...(parsed.data as Partial<Settings>) };
       const changed = KEYS.filter((k) => JSON.stringify(next[k]) !== JSON.stringify(this.current[k]));
-      if (next.gatewayExpose && changed.includes('gatewayExpose') && this.secrets) await ensureGatewayApiKey(this.secrets);
+      // Both need a key: one exists before running gateways are told (service/runtime.ts).
+      const needsKey = (next.gatewayExpose && changed.includes('gatewayExpose')) || (next.gatewayRequireKeyOnLoopback && changed.includes('gatewayRequireKeyOnLoopback'));
+      if (needsKey && this.secrets) await ensureGatewayApiKey(this.secrets);
       if (!changed.length) return this.get();
       await writeJsonAtomic(this.file, next, { mode: 0o600, dirMode: 0o700 });
       this.current = next;
