@@ -27,6 +27,12 @@ export interface DeploymentState {
 }
 
 export interface TimelineEvent {
+  /**
+   * Increases with every event Berth records, across deployments and restarts of Berth
+   * (see state-machine.ts): two transitions in the same millisecond stay two rows, and
+   * merges go by it, never by `time`.
+   */
+  seq: number;
   time: number;
   state: DeploymentStateName;
   reason: string;

@@ -9,7 +9,7 @@ import type { ExampleInfo, RecentEntry } from '../../shared/api/index.js';
 import { BERTH_UI_ENTRY_URL, BERTH_UI_ORIGIN, BERTH_UI_SCHEME } from '../../shared/ui-origin.js';
 import { allowUiOrigin } from '../engine/gateway/cors.js';
 import { setBerthHome } from '../engine/paths.js';
-import { safeStorageEncryptor } from '../engine/secrets/encryptor.js';
+import { chooseAppEncryptor } from '../engine/secrets/encryptor.js';
 import { createBerthRuntime, type BerthRuntime } from '../engine/service/runtime.js';
 import { configPathsFromArgv } from './argv-paths.js';
 import { bindCommands, forwardEvents } from './ipc.js';
@@ -128,11 +128,14 @@ async function boot(): Promise<void> {
   allowUiOrigin(BERTH_UI_ORIGIN);
   if (devUrl && URL.canParse(devUrl)) allowUiOrigin(new URL(devUrl).origin);
   setBerthHome(app.getPath('userData'));
+  // The OS keychain only when one backs safeStorage (Linux may fall back to basic_text).
+  const secretsProtection = chooseAppEncryptor(safeStorage);
+  if (secretsProtection.warning) console.warn(`berth: ${secretsProtection.warning}${secretsProtection.backend ? ` (safeStorage backend: ${secretsProtection.backend})` : ''}`);
   try {
     runtime = await createBerthRuntime({
       dataDir: app.getPath('userData'),
       resourcesDir,
-      encryptor: safeStorageEncryptor(safeStorage) ?? undefined,
+      encryptor: secretsProtection.encryptor,
       transport: 'ipc',
       version: app.getVersion(),
       openDialog: openConfigDialog,

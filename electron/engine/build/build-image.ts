@@ -4,6 +4,8 @@
 // readable by build commands and, as mounts are never committed, absent from every layer
 // and from the image's history and config.
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
@@ -13,6 +15,7 @@ import { BUILD_INPUT_DIR } from '../../../shared/truss/constants.js';
 import { defaultSecretsRoot, writeSecretsDir } from '../docker/secrets-dir.js';
 import { numericOwner } from '../docker/container.js';
 import { execStep } from './exec-step.js';
+import { BUILD_CONTAINER_LABEL, BUILD_OWNER_FILE, markBuildContainerInUse } from './labels.js';
 
 export const BUILD_HASH_LABEL = 'dev.berth.build-hash';
 /** The base image's id the build was made from. */
@@ -35,6 +38,13 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Rebuild even when an image with the same build hash exists. */
   force?: boolean;
+  /**
+   * Stamped on the build container as LABELS.instance, so recovery of this Berth instance
+   * finds (and removes) one left behind by a Berth that died mid-build.
+   */
+  instanceId?: string;
+  /** More labels for the build container (the owning process, test markers); Berth's own win. */
+  extraLabels?: Record<string, string>;
 }
 
 export interface BuildResult {
@@ -134,22 +144,33 @@ export async function buildDerivedImage(docker: Docker, plan: RunPlan, opts: Bui
   const redact = redactor(build.secrets.map((s) => values[s]));
   const runId = randomBytes(4).toString('hex');
   const imageUser = base.Config?.User ?? '';
+  const name = `berth-build-${plan.deploymentId}-${runId}`;
+  // Marked before it exists: a recovery running meanwhile must not take it for a leftover.
+  const release = markBuildContainerInUse(name);
   let secrets: Awaited<ReturnType<typeof writeSecretsDir>> | null = null;
-  if (build.secrets.length) {
-    const v: Record<string, string> = {};
-    for (const s of build.secrets) v[s] = values[s];
-    secrets = await writeSecretsDir(opts.secretsRoot ?? defaultSecretsRoot(), `build-${runId}`, v, numericOwner(imageUser));
-  }
-
   let container: Docker.Container | null = null;
   try {
+    if (build.secrets.length) {
+      const v: Record<string, string> = {};
+      for (const s of build.secrets) v[s] = values[s];
+      secrets = await writeSecretsDir(opts.secretsRoot ?? defaultSecretsRoot(), `build-${runId}`, v, numericOwner(imageUser));
+      // Who wrote it: a sweep removes the dir of a process that died before its container existed.
+      await writeFile(`${secrets.root}/${BUILD_OWNER_FILE}`, `${process.pid}@${hostname()}\n`, { mode: 0o600 });
+    }
     container = await docker.createContainer({
-      name: `berth-build-${plan.deploymentId}-${runId}`,
+      name,
       Image: build.baseImage,
       // Keeps the container alive while steps run through exec; replaced again on commit.
       Entrypoint: ['sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 1; done'],
       Cmd: [],
-      Labels: { [LABELS.managed]: 'true', [LABELS.deployment]: plan.deploymentId, [LABELS.model]: plan.modelName },
+      Labels: {
+        ...(opts.extraLabels ?? {}),
+        [LABELS.managed]: 'true',
+        [LABELS.deployment]: plan.deploymentId,
+        [LABELS.model]: plan.modelName,
+        [BUILD_CONTAINER_LABEL]: 'true',
+        ...(opts.instanceId ? { [LABELS.instance]: opts.instanceId } : {}),
+      },
       HostConfig: { Binds: secrets ? [`${secrets.mountSource}:/secrets:ro`] : [], RestartPolicy: { Name: 'no' } },
     });
     try {
@@ -239,5 +260,6 @@ export async function buildDerivedImage(docker: Docker, plan: RunPlan, opts: Bui
   } finally {
     if (container) await container.remove({ force: true }).catch(() => {});
     await secrets?.cleanup();
+    release();
   }
 }

@@ -8,6 +8,8 @@ export interface Encryptor {
   readonly id: string;
   encrypt(plain: string): string;
   decrypt(stored: string): string;
+  /** Decrypters for entries other encryptors wrote that this one can still read (by their id). */
+  readonly alsoReads?: Readonly<Record<string, (stored: string) => string>>;
 }
 
 export const fileModeEncryptor: Encryptor = {
@@ -21,14 +23,55 @@ export interface SafeStorageLike {
   isEncryptionAvailable(): boolean;
   encryptString(plain: string): Buffer;
   decryptString(encrypted: Buffer): string;
+  /** Linux only: 'basic_text' | 'gnome_libsecret' | 'kwallet' | 'kwallet5' | 'kwallet6' | 'unknown'. */
+  getSelectedStorageBackend?(): string;
 }
+
+export const SAFE_STORAGE_ID = 'electron-safe-storage';
 
 /** An encryptor over Electron's safeStorage; null when the OS offers no encryption (then use fileModeEncryptor). */
 export function safeStorageEncryptor(safe: SafeStorageLike): Encryptor | null {
   if (!safe.isEncryptionAvailable()) return null;
   return {
-    id: 'electron-safe-storage',
+    id: SAFE_STORAGE_ID,
     encrypt: (plain) => safe.encryptString(plain).toString('base64'),
     decrypt: (stored) => safe.decryptString(Buffer.from(stored, 'base64')),
+  };
+}
+
+export interface AppEncryptorChoice {
+  /** Protects new writes. */
+  encryptor: Encryptor;
+  protection: 'os-keychain' | 'file-0600';
+  /** safeStorage's backend on Linux; null elsewhere. */
+  backend: string | null;
+  /** What to tell the user when secrets are not protected by an OS keychain; null when they are. */
+  warning: string | null;
+}
+
+/**
+ * The app's secret encryptor. safeStorage is used only when an OS keychain backs it: on
+ * Linux without a keyring (no Secret Service such as GNOME Keyring, no KWallet) Electron
+ * falls back to `basic_text`, a key hard-coded in Chromium, which only obfuscates. Then the
+ * app keeps secrets the way the CLI does, in the 0600 file (readable by `berth` too), and
+ * still reads entries safeStorage wrote before. Call after the app is ready ('unknown'
+ * before; an undetermined backend is not taken for a keychain).
+ */
+export function chooseAppEncryptor(safe: SafeStorageLike, platform: NodeJS.Platform = process.platform): AppEncryptorChoice {
+  const backend = platform === 'linux' ? (safe.getSelectedStorageBackend?.() ?? 'unknown') : null;
+  const keychain = safe.isEncryptionAvailable() && (backend === null || (backend !== 'basic_text' && backend !== 'unknown'));
+  if (keychain) return { encryptor: safeStorageEncryptor(safe)!, protection: 'os-keychain', backend, warning: null };
+  const earlier = safe.isEncryptionAvailable() ? safeStorageEncryptor(safe) : null;
+  const why =
+    backend === 'basic_text'
+      ? 'No OS keyring (Secret Service such as GNOME Keyring, or KWallet) is available, so Electron safeStorage would only obfuscate secrets with a fixed key (basic_text).'
+      : backend === 'unknown'
+        ? 'Electron safeStorage could not tell which OS keyring it uses.'
+        : 'The OS offers no encryption for stored secrets (Electron safeStorage is unavailable).';
+  return {
+    encryptor: earlier ? { ...fileModeEncryptor, alsoReads: { [earlier.id]: (stored) => earlier.decrypt(stored) } } : fileModeEncryptor,
+    protection: 'file-0600',
+    backend,
+    warning: `${why} Berth keeps secrets unencrypted in a file only your user can read (mode 0600), as the berth CLI does. Install and unlock a keyring (e.g. gnome-keyring or KWallet) and restart Berth to use the OS keychain.`,
   };
 }

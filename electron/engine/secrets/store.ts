@@ -7,6 +7,7 @@ import { inspect } from 'node:util';
 import { BerthError } from '../../../shared/errors.js';
 import { dataPath } from '../paths.js';
 import { Mutex, readJson, writeJsonAtomic } from '../store/atomic.js';
+import { withFileLock } from '../store/file-lock.js';
 import { fileModeEncryptor, type Encryptor } from './encryptor.js';
 import { assertSecretName } from './names.js';
 import { importFromTrussConfig, type ImportResult } from './truss-import.js';
@@ -187,12 +188,14 @@ export class SecretStore {
   }
 
   private canOpen(e: Entry): boolean {
-    return e.enc === this.encryptor.id || e.enc === fileModeEncryptor.id;
+    return e.enc === this.encryptor.id || e.enc === fileModeEncryptor.id || !!this.encryptor.alsoReads?.[e.enc];
   }
 
   private open(name: string, e: Entry): string {
     if (e.enc === this.encryptor.id) return this.decrypt(name, this.encryptor, e.value);
     if (e.enc === fileModeEncryptor.id) return e.value;
+    const earlier = this.encryptor.alsoReads?.[e.enc];
+    if (earlier) return this.decrypt(name, { id: e.enc, encrypt: () => '', decrypt: earlier }, e.value);
     throw new BerthError(
       'SECRET_MISSING',
       `Secret "${name}" was stored by the Berth app with the OS keychain (${e.enc}) and cannot be read here.`,
@@ -227,11 +230,22 @@ export class SecretStore {
     return f;
   }
 
+  /**
+   * Read-modify-write under the in-process mutex and a lock file other processes see too
+   * (the app and `berth secrets set` at once): the read happens inside the lock, so neither
+   * writes back a file that misses the other's update.
+   */
   private mutate(fn: (f: SecretsFile) => unknown): Promise<void> {
-    return this.mutex.run(async () => {
-      const f = await this.read();
-      fn(f);
-      await writeJsonAtomic(this.file, f, { mode: 0o600, dirMode: 0o700 });
-    });
+    return this.mutex.run(() =>
+      withFileLock(
+        `${this.file}.lock`,
+        async () => {
+          const f = await this.read();
+          fn(f);
+          await writeJsonAtomic(this.file, f, { mode: 0o600, dirMode: 0o700 });
+        },
+        { dirMode: 0o700 },
+      ),
+    );
   }
 }

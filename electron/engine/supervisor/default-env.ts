@@ -2,15 +2,14 @@
 // engine modules (docker, gateway, gpu, secrets, store). Shared by the runtime behind the
 // app / `berth serve` and by `berth run`.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BerthError } from '../../../shared/errors.js';
-import { LABELS } from '../../../shared/plan.js';
 import { deploymentIdOf } from '../../../shared/truss/index.js';
-import type { GpuInfo, GpuReport } from '../../../shared/gpu.js';
+import type { GpuReport } from '../../../shared/gpu.js';
 import type { EngineConnection } from '../docker/connection.js';
 import type { LogBuffer } from '../docker/log-buffer.js';
 import { buildDerivedImage } from '../build/index.js';
+import { sweepBuildSecrets } from '../build/labels.js';
 import { ensureTransferCli, fetchPlanWeights } from '../weights/index.js';
 import { confirmDevices } from '../docker/container.js';
 import { resolveTrussPath } from '../config/load.js';
@@ -24,7 +23,7 @@ import { enginePort, inspectFacts } from './engine-port.js';
 import { openGateway } from './gateway-port.js';
 import { pullImage } from './image-source.js';
 import { prepareDeployment } from './prepare.js';
-import { Supervisor, type EnginePort, type RecoveryReport, type SupervisorOptions } from './supervisor.js';
+import { Supervisor, type EnginePort, type SupervisorOptions } from './supervisor.js';
 import type { ContainerFacts, DeploymentEnv } from './ports.js';
 
 /** Label naming the Berth process that created a container ("<pid>@<host>"). */
@@ -95,9 +94,8 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
   const docker = () => connection.docker;
   const gpuReport = deps.gpuReport ?? (() => detectGpus({ docker: connection.status.up ? (connection.docker as never) : null }));
   const logs = new Map<string, DeploymentLogs>();
-  // The ledger needs the GPU list synchronously; planning (which runs first) refreshes it.
-  let lastGpus: GpuInfo[] = [];
   const engine = enginePort(connection);
+  const buildSecretsRoot = join(deps.dataDir, 'run', 'build-secrets');
 
   const envFor = (deploymentId: string): DeploymentEnv => {
     let log = logs.get(deploymentId);
@@ -109,25 +107,17 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
     return {
       prepare: (configPath, opts) =>
         prepareDeployment(configPath, opts, {
-          gpuReport: async () => {
-            const r = await gpuReport();
-            lastGpus = r.gpus;
-            return r;
-          },
-          heldByOthers: () =>
-            Object.entries(gpuLedger.held())
-              .filter(([id]) => id !== deploymentId)
-              .flatMap(([, ids]) => ids),
+          gpuReport,
+          gpuHolders: () => gpuLedger.holders(deploymentId),
+          allowGpuSharing: () => settings.get().allowGpuSharing,
           settings: () => planSettingsFrom(settings.get()),
         }),
       gpus: {
-        acquire: (id, count, o) => {
-          if (o.prefer?.length) gpuLedger.assign(id, o.prefer);
-          const grant = gpuLedger.acquire(id, { count, accelerator: o.accelerator }, lastGpus, { allowSharing: settings.get().allowGpuSharing });
+        acquire: (id, ask, gpus, o) => {
+          const grant = gpuLedger.acquire(id, ask, gpus, { allowSharing: settings.get().allowGpuSharing, ...(o?.adopt ? { adopt: o.adopt } : {}) });
           for (const w of grant.warnings) sink.system(`[gpu] ${w}`);
-          return grant.deviceIds;
+          return grant;
         },
-        release: (id) => gpuLedger.release(id),
       },
       resolveSecrets: (plan) => secrets.resolveForPlan(plan.secrets),
       ensureImage: async (plan, o) => {
@@ -142,7 +132,10 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
         await buildDerivedImage(docker(), plan, {
           secretValues: o.secretValues,
           signal: o.signal,
-          secretsRoot: join(deps.dataDir, 'run', 'build-secrets'),
+          secretsRoot: buildSecretsRoot,
+          // Labelled like the model containers, so recovery removes one a dead Berth left.
+          instanceId,
+          extraLabels: { [OWNER_LABEL]: ownerTag() },
           onLog: (l) => o.onLine(l.text),
           onStep: (done, total, step) => o.onProgress({ step: done, steps: total, message: done < total ? `step ${done + 1}/${total}: ${step.kind.replace(/_/g, ' ')}` : 'build finished' }),
         });
@@ -187,6 +180,9 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
     instanceId,
     ...deps.supervisor,
   });
+  supervisor.on('recovery', (report) => {
+    for (const a of report.adopted) logs.get(a.deploymentId)?.system(`re-adopted container ${a.name} (${a.containerId.slice(0, 12)}) left running by an earlier Berth`);
+  });
   supervisor.on('state', (id, s) => {
     // Log history belongs to an open deployment; a closed one's buffer goes with it.
     if (s.name === 'stopped' && !supervisor.list().some((d) => d.id === id)) logs.delete(id);
@@ -197,17 +193,13 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
     engine,
     logsFor: (id) => logs.get(id)?.buffer,
     async reopenLeftovers() {
-      if (!connection.status.up) {
-        await supervisor.init({ removeUnknown: true });
-        return;
-      }
-      const found = (await engine.listManaged(instanceId).catch(() => [] as ContainerFacts[])).filter((f) => !ownedByLiveProcess(f));
-      for (const f of found) {
-        const path = f.labels[LABELS.configPath];
-        if (f.running && path && existsSync(path)) await supervisor.open(path).catch(() => undefined);
-      }
-      const report: RecoveryReport = await supervisor.init({ removeUnknown: true, adopt: true });
-      for (const a of report.adopted) logs.get(a.deploymentId)?.system(`re-adopted container ${a.name} (${a.containerId.slice(0, 12)}) left running by an earlier Berth`);
+      // Build secrets of a Berth that died before its build container existed (those with a
+      // container go with it, below).
+      await sweepBuildSecrets(buildSecretsRoot).catch(() => undefined);
+      // Now when the engine is up, else on its first answer, and again on every reconnection
+      // (Supervisor.init): running leftovers whose config still exists are re-opened and
+      // re-adopted, the rest (and build containers) removed.
+      await supervisor.init({ removeUnknown: true, adopt: true, reopen: true });
     },
   };
 }

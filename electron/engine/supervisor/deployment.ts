@@ -13,7 +13,7 @@ import { ProbeLoop, type ProbeFn } from './probe-loop.js';
 import { TypedEmitter } from '../events/typed-emitter.js';
 import { TaskRegistry, type TaskHandle } from '../tasks/task-registry.js';
 import type { TaskKind } from '../../../shared/api/types.js';
-import type { ContainerEvent, ContainerFacts, ContainerRef, DeploymentEnv, GatewayPort } from './ports.js';
+import type { ContainerEvent, ContainerFacts, ContainerRef, DeploymentEnv, GatewayPort, GpuLease, PrepareOptions } from './ports.js';
 
 export interface DeploymentOptions {
   id: string;
@@ -62,7 +62,10 @@ export class Deployment extends TypedEmitter<DeploymentEvents> {
   private imageDigest: string | undefined;
   private container: ContainerRef | null = null;
   private gateway: GatewayPort | null = null;
-  private gpuIds: string[] = [];
+  /** Removes this deployment's metrics listener from the gateway (called when it is closed). */
+  private offGatewayMetrics: (() => void) | null = null;
+  /** The GPUs of the current run (reserved by its start; released by stop/fail or by the start itself). */
+  private lease: GpuLease | null = null;
   private secretValues: Record<string, string> = {};
   private probeLoop: ProbeLoop | null = null;
   private stopLogs: (() => void) | null = null;
@@ -126,7 +129,7 @@ export class Deployment extends TypedEmitter<DeploymentEvents> {
       modelName: this.modelName_ || p?.modelName || this.id,
       configPath: this.configPath,
       state: this.sm.state,
-      gpuDeviceIds: this.gpuIds.slice(),
+      gpuDeviceIds: this.lease?.deviceIds.slice() ?? [],
       gatewayUrl: this.gateway?.url ?? null,
       containerId: this.container?.id ?? null,
       image: p?.runImage ?? p?.image ?? '',
@@ -137,7 +140,11 @@ export class Deployment extends TypedEmitter<DeploymentEvents> {
 
   /** Loads and plans the config without starting anything (to show errors and the plan). */
   async load(opts: StartOptions = {}): Promise<RunPlan | null> {
-    const prepared = await this.env.prepare(this.configPath, { cpuOnly: !!opts.cpuOnly, gpuIds: this.gpuIds.length ? this.gpuIds : null });
+    return this.prepare(opts, this.lease ? { heldGpuIds: this.lease.deviceIds } : {});
+  }
+
+  private async prepare(opts: StartOptions, gpus: Pick<PrepareOptions, 'acquireGpus' | 'heldGpuIds'>): Promise<RunPlan | null> {
+    const prepared = await this.env.prepare(this.configPath, { cpuOnly: !!opts.cpuOnly, ...gpus });
     this.plan_ = prepared.plan;
     this.issues_ = prepared.issues;
     this.configText_ = prepared.configText;
@@ -209,10 +216,21 @@ export class Deployment extends TypedEmitter<DeploymentEvents> {
     this.backoff.reset();
     this.restartCount = 0;
     this.probes.length = 0;
+    // The one owner of this start's GPU lease: see the finally below.
+    const own: { lease: GpuLease | null } = { lease: null };
     try {
       if (this.sm.name === 'failed' || this.sm.name === 'stopped') this.go('idle', 'starting again');
-      // Plan once to learn how many GPUs it asks for, then again with the held ids.
-      let plan = await this.load(opts);
+      // GPUs are reserved from the config's request, then the plan is built once with them.
+      const plan = await this.prepare(opts, {
+        acquireGpus: (ask, gpus) => {
+          // Only the current start reserves: a superseded one would take over the live lease.
+          if (gen !== this.generation) throw new Error('superseded start');
+          const lease = this.env.gpus.acquire(this.id, ask, gpus, adopt?.running ? { adopt: adopt.gpuDeviceIds } : {});
+          own.lease = lease;
+          this.lease = lease;
+          return lease.deviceIds;
+        },
+      });
       if (gen !== this.generation) return;
       if (!plan) {
         const first = this.issues_.find((i) => i.severity === 'error');
@@ -222,12 +240,6 @@ export class Deployment extends TypedEmitter<DeploymentEvents> {
           first?.hint ?? 'fix the config errors shown for this file, then start again',
         );
       }
-      if (plan.gpu && plan.gpu.count > 0) {
-        this.gpuIds = this.env.gpus.acquire(this.id, plan.gpu.count, { accelerator: plan.gpu.accelerator, prefer: adopt?.gpuDeviceIds });
-        plan = await this.load(opts);
-        if (gen !== this.generation) return;
-        if (!plan) throw new BerthError('CONFIG_INVALID', 'the config could not be planned with the assigned GPUs', 'check `berth gpus`, then start again');
-      }
       // A gateway left from an earlier run may carry another plan's routes, limits or key.
       await this.closeGateway();
       const gateway = await this.env.openGateway(plan);
@@ -236,7 +248,7 @@ export class Deployment extends TypedEmitter<DeploymentEvents> {
         return;
       }
       this.gateway = gateway;
-      gateway.onMetrics?.((m) => this.emit('metrics', m));
+      this.offGatewayMetrics = gateway.onMetrics?.((m) => this.emit('metrics', m)) ?? null;
       if (adopt && adopt.labels && adopt.running) {
         // Kept so the container can be recreated later (removed from outside, say); the
         // running one already has its secrets, so a missing value does not stop adoption.
@@ -302,6 +314,14 @@ export class Deployment extends TypedEmitter<DeploymentEvents> {
       }
     } catch (err) {
       this.fail(err, gen);
+    } finally {
+      // The lease stays only with the run this start made current (stop/fail release it then);
+      // every other way out (superseded, stopped while planning or pulling) gives it back here.
+      const lease = own.lease;
+      if (lease && (gen !== this.generation || this.lease !== lease)) {
+        lease.release();
+        if (this.lease === lease) this.lease = null;
+      }
     }
   }
 
@@ -605,8 +625,8 @@ export class Deployment extends TypedEmitter<DeploymentEvents> {
   }
 
   private releaseGpus(): void {
-    if (this.gpuIds.length) this.env.gpus.release(this.id);
-    this.gpuIds = [];
+    this.lease?.release();
+    this.lease = null;
   }
 
   /** Stops and removes the container and its secrets dir, releases GPUs, closes the gateway. */
@@ -617,6 +637,8 @@ export class Deployment extends TypedEmitter<DeploymentEvents> {
     this.teardownRuntime();
     const s = this.sm.name;
     if (s === 'idle' || s === 'stopped') {
+      // A start still planning has reserved its GPUs already; no container to wait for.
+      this.releaseGpus();
       await this.closeGateway();
       return;
     }
@@ -650,6 +672,8 @@ export class Deployment extends TypedEmitter<DeploymentEvents> {
   private async closeGateway(): Promise<void> {
     const g = this.gateway;
     this.gateway = null;
+    this.offGatewayMetrics?.();
+    this.offGatewayMetrics = null;
     if (g) await g.close().catch(() => undefined);
   }
 

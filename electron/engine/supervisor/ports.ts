@@ -7,6 +7,7 @@ import type { RunPlan } from '../../../shared/plan.js';
 import type { PullProgress, GatewayMetrics } from '../../../shared/deployment.js';
 import type { ApiConfigIssue, BuildProgress, WeightsProgress } from '../../../shared/api/types.js';
 import type { DeploymentStateName } from '../../../shared/deployment.js';
+import type { GpuAsk, GpuInfo } from '../../../shared/gpu.js';
 
 export interface PreparedPlan {
   plan: RunPlan | null;
@@ -17,8 +18,15 @@ export interface PreparedPlan {
 
 export interface PrepareOptions {
   cpuOnly: boolean;
-  /** GPU device ids this deployment holds in the ledger (planning assigns them to the container). */
-  gpuIds: string[] | null;
+  /**
+   * A start: called once, after the config is read and before the plan is built, with what the
+   * config asks for and the machine's GPUs; reserves them (the caller owns the lease) and
+   * returns the granted UUIDs, which the plan (built once) uses. Not called for a CPU run or
+   * when the machine cannot give GPUs (the plan says why). Absent: a preview, reserving nothing.
+   */
+  acquireGpus?: (ask: GpuAsk, gpus: GpuInfo[]) => string[];
+  /** A preview of a deployment that holds GPUs (running): planned on those. */
+  heldGpuIds?: string[];
 }
 
 /** A model container as the supervisor drives it: the docker layer's handle. */
@@ -48,7 +56,8 @@ export interface GatewayPort {
   setUpstream(u: { host: string; port: number } | null): void;
   setGate(g: GatewayGate): void;
   close(): Promise<void>;
-  onMetrics?(fn: (m: GatewayMetrics) => void): void;
+  /** Returns a disposer that removes the listener (close() removes any left too). */
+  onMetrics?(fn: (m: GatewayMetrics) => void): () => void;
 }
 
 export interface LogSink {
@@ -64,10 +73,19 @@ export interface ImageResult {
   pulled: boolean;
 }
 
+/** GPUs reserved for one start of a deployment; release() is idempotent and never frees a newer lease's devices. */
+export interface GpuLease {
+  /** Device UUIDs. */
+  readonly deviceIds: string[];
+  release(): void;
+}
+
 export interface GpuLedgerPort {
-  /** Reserves `count` GPUs for the deployment (preferring `prefer`); throws BerthError when not enough free. */
-  acquire(deploymentId: string, count: number, opts: { accelerator: string | null; prefer?: string[] }): string[];
-  release(deploymentId: string): void;
+  /**
+   * Reserves GPUs for the deployment (honouring the sharing setting); `adopt`: a re-adopted
+   * container's devices, kept as they are. Throws BerthError when too few may be given.
+   */
+  acquire(deploymentId: string, ask: GpuAsk, gpus: GpuInfo[], opts?: { adopt?: string[] }): GpuLease;
 }
 
 export interface DeploymentEnv {

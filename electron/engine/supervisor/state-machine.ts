@@ -46,6 +46,18 @@ export function canTransition(from: DeploymentStateName, to: DeploymentStateName
   return TRANSITIONS[from].includes(to);
 }
 
+let lastSeq = 0;
+
+/**
+ * The next timeline sequence number: strictly increasing in this process and, as it starts
+ * from the clock in microseconds, above what an earlier Berth process handed out (a UI that
+ * outlives a `berth serve` restart merges by it). Two events in one millisecond still differ.
+ */
+export function nextTimelineSeq(): number {
+  lastSeq = Math.max(lastSeq + 1, Date.now() * 1000);
+  return lastSeq;
+}
+
 export interface TransitionExtras {
   progress?: number;
   nextRestartAt?: number;
@@ -73,7 +85,7 @@ export class DeploymentStateMachine {
   ) {
     const t = this.now();
     this.current = { name: 'idle', reason: 'not started', since: t };
-    this.events.push({ time: t, state: 'idle', reason: 'not started' });
+    this.events.push({ seq: nextTimelineSeq(), time: t, state: 'idle', reason: 'not started' });
   }
 
   get state(): DeploymentState {
@@ -97,7 +109,7 @@ export class DeploymentStateMachine {
     const time = this.now();
     const restartCount = extras.restartCount ?? this.current.restartCount;
     this.current = { name: to, reason, since: time, ...extras, ...(restartCount !== undefined ? { restartCount } : {}) };
-    const ev: TimelineEvent = { time, state: to, reason };
+    const ev: TimelineEvent = { seq: nextTimelineSeq(), time, state: to, reason };
     this.events.push(ev);
     if (this.events.length > this.timelineLimit) this.events.splice(0, this.events.length - this.timelineLimit);
     return ev;

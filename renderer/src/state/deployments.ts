@@ -37,10 +37,9 @@ export function replaceSummaries(list: DeploymentSummary[]): void {
 /** Seeds the live store from a deployments.get snapshot, keeping anything pushed since. */
 export function seedLive(id: string, snap: { timeline: TimelineEvent[]; probes: ProbeResult[]; progress: DeploymentProgress | null; metrics: GatewayMetrics | null }): void {
   liveStore(id).set((p) => {
-    const lastT = snap.timeline.at(-1)?.time ?? 0;
     const lastP = snap.probes.at(-1)?.time ?? 0;
     return {
-      timeline: pushBounded(snap.timeline, p.timeline.filter((e) => e.time > lastT), 500),
+      timeline: mergeTimeline(snap.timeline, p.timeline),
       probes: pushBounded(snap.probes, p.probes.filter((e) => e.time > lastP), 2000),
       progress: p.progress ?? snap.progress,
       metrics: p.metrics.length ? p.metrics : snap.metrics ? [snap.metrics] : [],
@@ -48,8 +47,21 @@ export function seedLive(id: string, snap: { timeline: TimelineEvent[]; probes: 
   });
 }
 
+const TIMELINE_MAX = 500;
+
+/**
+ * Events in `more` that `base` lacks, appended in seq order. By seq, never by time: two
+ * transitions in one millisecond are two rows (seq is unique per event, see state-machine.ts).
+ */
+export function mergeTimeline(base: readonly TimelineEvent[], more: readonly TimelineEvent[]): TimelineEvent[] {
+  const seen = new Set(base.map((e) => e.seq));
+  const lastSeq = base.reduce((m, e) => Math.max(m, e.seq), -Infinity);
+  const fresh = more.filter((e) => !seen.has(e.seq) && e.seq > lastSeq).sort((a, b) => a.seq - b.seq);
+  return pushBounded(base, fresh, TIMELINE_MAX);
+}
+
 export function addTimeline(id: string, events: TimelineEvent[]): void {
-  liveStore(id).set((p) => ({ ...p, timeline: pushBounded(p.timeline, events, 500) }));
+  liveStore(id).set((p) => ({ ...p, timeline: mergeTimeline(p.timeline, events) }));
 }
 export function addProbes(id: string, probes: ProbeResult[]): void {
   liveStore(id).set((p) => ({ ...p, probes: pushBounded(p.probes, probes, 2000) }));

@@ -12,6 +12,8 @@ export interface FakeElectron {
   handlers: Map<string, (event: { senderFrame?: { url: string } | null }, ...args: unknown[]) => unknown>;
   appEvents: Map<string, Array<(...a: unknown[]) => void>>;
   menus: unknown[];
+  /** What safeStorage reports: set before main is imported. Default: no encryption. */
+  safeStorage: { available: boolean; backend: string };
   module: Record<string, unknown>;
 }
 
@@ -24,7 +26,7 @@ export interface FakeWindow {
 }
 
 export function makeFakeElectron(userData: string, appPath: string): FakeElectron {
-  const fake: FakeElectron = { ready: false, protocolCalls: [], protocolHandlers: new Map(), windows: [], handlers: new Map(), appEvents: new Map(), menus: [], module: {} };
+  const fake: FakeElectron = { ready: false, protocolCalls: [], protocolHandlers: new Map(), windows: [], handlers: new Map(), appEvents: new Map(), menus: [], safeStorage: { available: false, backend: 'unknown' }, module: {} };
   class BrowserWindow {
     webContents: Record<string, unknown>;
     private readonly rec: FakeWindow;
@@ -113,7 +115,18 @@ export function makeFakeElectron(userData: string, appPath: string): FakeElectro
     dialog: { showOpenDialog: vi.fn(async () => ({ canceled: true, filePaths: [] })), showErrorBox: vi.fn(), showMessageBox: vi.fn() },
     Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: (m: unknown) => fake.menus.push(m) },
     nativeImage: { createFromPath: () => ({}) },
-    safeStorage: { isEncryptionAvailable: () => false, encryptString: () => Buffer.alloc(0), decryptString: () => '' },
+    // Electron's rules: available with basic_text on Linux too; the backend is Linux-only
+    // and 'unknown' before ready. The "encryption" is reversible so round trips can be checked.
+    safeStorage: {
+      isEncryptionAvailable: () => fake.safeStorage.available,
+      encryptString: (plain: string) => Buffer.from(`enc:${plain}`),
+      decryptString: (b: Buffer) => {
+        const t = b.toString();
+        if (!t.startsWith('enc:')) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+        return t.slice(4);
+      },
+      getSelectedStorageBackend: () => (fake.ready ? fake.safeStorage.backend : 'unknown'),
+    },
     screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
     shell: { openExternal: vi.fn(), openPath: vi.fn() },
   };

@@ -1,6 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { Deployment } from '../../../electron/engine/supervisor/deployment.js';
 import type { DeploymentStateName } from '../../../shared/deployment.js';
+import type { ContainerFacts } from '../../../electron/engine/supervisor/ports.js';
 import { FakeEnv, testPlan } from './fake-env.js';
 
 const live: Deployment[] = [];
@@ -215,5 +216,111 @@ describe('Deployment lifecycle (fake container, real HTTP probes)', () => {
     expect(d.state.name).toBe('stopped');
     expect(env.removed).toBe(1);
     expect(env.server).toBeNull();
+  });
+});
+
+// GPUs are faked (none here): FakeEnv describes two and holds them in the real GpuLedger.
+describe('Deployment GPU lease (real ledger, described GPUs)', () => {
+  const gpuPlan = () => testPlan({ gpu: { accelerator: 'H100', count: 1, deviceIds: [] } });
+  const held = (env: FakeEnv) => env.ledger.held();
+  const gate = () => {
+    let open!: () => void;
+    const p = new Promise<void>((r) => (open = r));
+    return { p, open };
+  };
+  const until = async (cond: () => boolean, ms = 3000) => {
+    const t0 = Date.now();
+    while (!cond()) {
+      if (Date.now() - t0 > ms) throw new Error('condition not met in time');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  it('holds its GPU in the ledger while it runs, plans once with the granted UUID, and frees it on stop', async () => {
+    const env = new FakeEnv(gpuPlan(), { ready: () => 200, live: () => 200 });
+    const d = make(env);
+    await d.start();
+    await waitFor(d, 'ready');
+    expect(env.prepares).toBe(1);
+    expect(held(env)).toEqual({ 'dep-1': ['GPU-fake-0'] });
+    expect(d.plan!.gpu!.deviceIds).toEqual(['GPU-fake-0']);
+    expect(d.summary().gpuDeviceIds).toEqual(['GPU-fake-0']);
+    await d.stop();
+    expect(held(env)).toEqual({});
+    expect(d.summary().gpuDeviceIds).toEqual([]);
+  });
+
+  it('Stop while the start is still planning (GPUs reserved, no container yet) releases them', async () => {
+    const env = new FakeEnv(gpuPlan(), { ready: () => 200, live: () => 200 });
+    const hold = gate();
+    env.planningHold = hold.p;
+    const d = make(env);
+    const started = d.start();
+    await until(() => !!held(env)['dep-1']);
+    await d.stop();
+    expect(held(env)).toEqual({});
+    hold.open();
+    await started;
+    expect(held(env)).toEqual({});
+    expect(env.containersCreated).toBe(0);
+  });
+
+  it('a start superseded while it pulls (the engine went away) releases its GPUs', async () => {
+    const env = new FakeEnv(gpuPlan(), { ready: () => 200, live: () => 200 });
+    const hold = gate();
+    env.pullHold = hold.p;
+    const d = make(env);
+    const started = d.start();
+    await waitFor(d, 'pulling');
+    expect(held(env)).toEqual({ 'dep-1': ['GPU-fake-0'] });
+    d.onEngineDown('socket gone');
+    expect(d.state.name).toBe('failed');
+    hold.open();
+    await started;
+    expect(held(env)).toEqual({});
+    expect(env.containersCreated).toBe(0);
+  });
+
+  it('a failed start releases its GPUs', async () => {
+    const env = new FakeEnv(testPlan({ gpu: { accelerator: 'H100', count: 1, deviceIds: [] }, secrets: ['hf_token'] }), { ready: () => 200, live: () => 200 });
+    env.secretsMissing = ['hf_token'];
+    const d = make(env);
+    await d.start();
+    await waitFor(d, 'failed');
+    expect(held(env)).toEqual({});
+  });
+
+  it("re-adoption keeps the container's actual devices in the ledger, not what placement would pick", async () => {
+    const env = new FakeEnv(gpuPlan(), { ready: () => 200, live: () => 200 });
+    await env.listen();
+    const d = make(env);
+    const facts: ContainerFacts = { id: 'c1', name: 'berth-dep-1', running: true, exitCode: null, oomKilled: false, labels: { 'dev.berth.plan-hash': 'h1' }, hostPort: env.port, gpuDeviceIds: ['GPU-fake-1'], secretsDir: null };
+    await d.start({}, facts);
+    await waitFor(d, 'ready');
+    expect(held(env)).toEqual({ 'dep-1': ['GPU-fake-1'] });
+    expect(d.plan!.gpu!.deviceIds).toEqual(['GPU-fake-1']);
+    expect(env.containersCreated).toBe(0);
+  });
+
+  it('two deployments on one ledger get different GPUs; a third is refused until one stops', async () => {
+    const a = new FakeEnv(gpuPlan(), { ready: () => 200, live: () => 200 });
+    const b = new FakeEnv(gpuPlan(), { ready: () => 200, live: () => 200 }, { ledger: a.ledger, id: 'dep-2' });
+    const c = new FakeEnv(gpuPlan(), { ready: () => 200, live: () => 200 }, { ledger: a.ledger, id: 'dep-3' });
+    const da = make(a);
+    const db = new Deployment({ id: 'dep-2', configPath: '/y/config.yaml', env: b.env(), backoff: { baseMs: 100, capMs: 400, resetAfterMs: 60_000 } });
+    const dc = new Deployment({ id: 'dep-3', configPath: '/z/config.yaml', env: c.env(), backoff: { baseMs: 100, capMs: 400, resetAfterMs: 60_000 } });
+    live.push(db, dc);
+    await da.start();
+    await waitFor(da, 'ready');
+    await db.start();
+    await waitFor(db, 'ready');
+    expect(a.ledger.held()).toEqual({ 'dep-1': ['GPU-fake-0'], 'dep-2': ['GPU-fake-1'] });
+    await dc.start();
+    await waitFor(dc, 'failed');
+    expect(dc.state.reason).toMatch(/only 0 of 2 are free/);
+    expect(a.ledger.held()).toEqual({ 'dep-1': ['GPU-fake-0'], 'dep-2': ['GPU-fake-1'] });
+    await da.stop();
+    await db.stop();
+    expect(a.ledger.held()).toEqual({});
   });
 });

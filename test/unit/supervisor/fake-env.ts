@@ -1,10 +1,14 @@
 // A DeploymentEnv double for lifecycle unit tests: the "container" is an in-process HTTP
 // server (so probes are real HTTP on 127.0.0.1), and exits are delivered as engine events
-// the way watchEngineEvents would. Docker and GPUs cannot be used in unit tests.
+// the way watchEngineEvents would. Docker and GPUs cannot be used in unit tests: GPUs are
+// faked (none here) as a described GpuInfo list, held in the REAL GpuLedger, so lifecycle
+// tests exercise acquisition and release as the engine wiring does.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BerthError } from '../../../shared/errors.js';
 import type { RunPlan } from '../../../shared/plan.js';
+import type { GpuInfo } from '../../../shared/gpu.js';
+import { GpuLedger } from '../../../electron/engine/gpu/ledger.js';
 import type { ContainerEvent, ContainerFacts, ContainerRef, DeploymentEnv, GatewayGate } from '../../../electron/engine/supervisor/ports.js';
 
 export interface Behaviour {
@@ -23,20 +27,39 @@ export function testPlan(over: Partial<RunPlan> = {}): RunPlan {
   };
 }
 
+/** A described GPU (this machine has none): what nvidia-smi would report for it. */
+export function fakeGpu(index: number, gib = 80, name = 'NVIDIA H100 80GB HBM3'): GpuInfo {
+  return { index, uuid: `GPU-fake-${index}`, name, memoryTotalMiB: gib * 1024, memoryUsedMiB: 0, utilizationPct: 0, temperatureC: 30, powerDrawW: 60, powerLimitW: 700 };
+}
+
 export class FakeEnv {
+  /** The real ledger; pass one to share it between deployments. */
+  ledger: GpuLedger;
+  /** The machine's GPUs (described; GPUs faked: none here). */
+  gpus: GpuInfo[] = [fakeGpu(0), fakeGpu(1)];
+  allowSharing = false;
+  /** prepare() calls (one per start: the plan is built once). */
+  prepares = 0;
+  /** While set, planning waits on it once this deployment holds GPUs (a slow load after the reservation). */
+  planningHold: Promise<void> | null = null;
+  /** While set, the image step waits on it (a long pull). */
+  pullHold: Promise<void> | null = null;
   gates: GatewayGate[] = [];
   upstreams: Array<{ host: string; port: number } | null> = [];
   events: ((ev: ContainerEvent) => void) | null = null;
   starts = 0;
   removed = 0;
-  released = 0;
   exitCode: number | null = null;
   server: http.Server | null = null;
   port = 0;
   secretsMissing: string[] = [];
   firstOkAt = 0;
   private t0 = 0;
-  constructor(public plan: RunPlan, public b: Behaviour) {}
+  constructor(public plan: RunPlan, public b: Behaviour, o: { ledger?: GpuLedger; id?: string } = {}) {
+    this.ledger = o.ledger ?? new GpuLedger();
+    this.id = o.id ?? 'dep-1';
+  }
+  readonly id: string;
 
   async listen(): Promise<void> {
     this.t0 = Date.now();
@@ -98,13 +121,25 @@ export class FakeEnv {
       async remove() { self.removed++; },
     };
     return {
-      prepare: async () => ({ plan: this.plan, issues: [], configText: '', modelName: 'm' }),
-      gpus: { acquire: () => [], release: () => { this.released++; } },
+      prepare: async (_path, o) => {
+        this.prepares++;
+        let plan = this.plan;
+        const ask = plan.gpu && !o.cpuOnly ? { accelerator: plan.gpu.accelerator, count: plan.gpu.count } : null;
+        // As prepareDeployment: reserve from the request first, then the plan carries the grant.
+        if (ask && o.acquireGpus) plan = { ...plan, gpu: { ...plan.gpu!, deviceIds: o.acquireGpus(ask, this.gpus) } };
+        else if (ask && o.heldGpuIds?.length) plan = { ...plan, gpu: { ...plan.gpu!, deviceIds: [...o.heldGpuIds] } };
+        if (this.planningHold && this.ledger.held()[this.id]) await this.planningHold;
+        return { plan, issues: [], configText: '', modelName: 'm' };
+      },
+      // The real ledger, wired as default-env.ts wires it (sharing from the setting).
+      gpus: {
+        acquire: (id, ask, gpus, o) => this.ledger.acquire(id, ask, gpus, { allowSharing: this.allowSharing, ...(o?.adopt ? { adopt: o.adopt } : {}) }),
+      },
       resolveSecrets: async () => {
         if (this.secretsMissing.length) throw new BerthError('SECRET_MISSING', `secret ${this.secretsMissing.join(', ')} has no value`, 'set it with `berth secrets set NAME`');
         return {};
       },
-      ensureImage: async (_p, o) => { o.onProgress({ image: 'img:1', layers: [], bytesDone: 1, bytesTotal: 1, fraction: 1 }); return { id: 'sha256:x', pulled: false }; },
+      ensureImage: async (_p, o) => { if (this.pullHold) await this.pullHold; o.onProgress({ image: 'img:1', layers: [], bytesDone: 1, bytesTotal: 1, fraction: 1 }); return { id: 'sha256:x', pulled: false }; },
       buildImage: async () => {},
       fetchWeights: async (_p, o) => {
         this.weightsFetches++;

@@ -11,7 +11,7 @@ describe('DeploymentStateMachine', () => {
     }
     const tl = sm.timeline();
     expect(tl.map((e) => e.state)).toEqual(['idle', 'pulling', 'starting', 'waiting_for_startup', 'ready', 'not_ready', 'ready', 'stopping', 'stopped']);
-    expect(tl[4]).toEqual({ time: 1040, state: 'ready', reason: 'to ready' });
+    expect(tl[4]).toMatchObject({ time: 1040, state: 'ready', reason: 'to ready' });
     expect(sm.state.since).toBe(1080);
   });
 
