@@ -1,4 +1,5 @@
 // Deployment state as the supervisor knows it and the UI shows it.
+import type { BerthErrorCode } from './errors.js';
 
 export type DeploymentStateName =
   | 'idle'
@@ -84,5 +85,6 @@ export interface DeploymentSummary {
   containerId: string | null;
   image: string;
   imageDigest?: string;
-  errors: Array<{ file: string; line: number; col: number; message: string; severity: 'error' | 'warning'; hint?: string }>;
+  /** `code` names the kind of problem where known (GPU_UNAVAILABLE: a CPU run would answer it). */
+  errors: Array<{ file: string; line: number; col: number; message: string; severity: 'error' | 'warning'; hint?: string; code?: BerthErrorCode }>;
 }

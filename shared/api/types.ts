@@ -3,12 +3,14 @@
 import type { DeploymentSummary, DeploymentState, GatewayMetrics, LogLine, ProbeResult, PullProgress, TimelineEvent } from '../deployment.js';
 import type { RunPlan } from '../plan.js';
 import type { ConfigIssue } from '../truss/issues.js';
-import type { BerthErrorShape } from '../errors.js';
+import type { BerthErrorCode, BerthErrorShape } from '../errors.js';
 
 /** A positioned problem in a config file: shared/truss's ConfigIssue, with a path that may also arrive as segments. */
 export type ApiConfigIssue = Omit<ConfigIssue, 'path' | 'code'> & {
   /** Dotted config path, e.g. "docker_server.server_port"; empty for syntax errors. */
   path: string | Array<string | number>;
+  /** The BerthErrorCode behind a plan issue, when it has one (GPU_UNAVAILABLE, ...). */
+  code?: BerthErrorCode;
 };
 
 /** The Docker engine as Berth sees it. */

@@ -134,7 +134,7 @@ export class Deployment extends TypedEmitter<DeploymentEvents> {
       containerId: this.container?.id ?? null,
       image: p?.runImage ?? p?.image ?? '',
       ...(this.imageDigest ? { imageDigest: this.imageDigest } : {}),
-      errors: this.issues_.map((i) => ({ file: i.file, line: i.line, col: i.col, message: i.message, severity: i.severity, ...(i.hint ? { hint: i.hint } : {}) })),
+      errors: this.issues_.map((i) => ({ file: i.file, line: i.line, col: i.col, message: i.message, severity: i.severity, ...(i.hint ? { hint: i.hint } : {}), ...(i.code ? { code: i.code } : {}) })),
     };
   }
 
