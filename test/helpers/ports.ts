@@ -3,7 +3,7 @@
 // (gateway, registry, `docker run -p 127.0.0.1:PORT:...`) are fine in practice.
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import { isPortFree } from '../../electron/engine/store/ports.js';
+import { isPortFree } from '../../electron/engine/store/port-memory.js';
 
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -14,7 +14,7 @@ import { GpuLedger } from '../../engine/gpu/index.js';
 import { berthHome } from '../../engine/paths.js';
 import { SecretStore } from '../../engine/secrets/index.js';
 import { getGatewayApiKey, PortMemory, SettingsStore } from '../../engine/store/index.js';
-import { PORTS_FILE } from '../../engine/store/ports.js';
+import { PORTS_FILE } from '../../engine/store/port-memory.js';
 import { createEngineSupervisor, instanceIdFor } from '../../engine/supervisor/default-env.js';
 import type { Deployment } from '../../engine/supervisor/deployment.js';
 import { colors, formatIssueLine } from '../format/issues.js';

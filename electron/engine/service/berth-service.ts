@@ -1,4 +1,4 @@
-// BerthService: the API contract implemented on top of the managers (via ports.ts).
+// BerthService: the API contract implemented on top of the managers (via service-deps.ts).
 // Transports call handle(name, rawInput): input is validated with the contract's zod
 // schema here, and every failure comes back as a BerthErrorShape, never a thrown stack.
 import { existsSync } from 'node:fs';
@@ -19,7 +19,7 @@ import {
 import { EventBus } from './event-bus.js';
 import { listExamples } from './examples.js';
 import { LogBatcher } from './log-batcher.js';
-import type { DeploymentPort, ServicePorts, Unsubscribe } from './ports.js';
+import type { DeploymentPort, ServicePorts, Unsubscribe } from './service-deps.js';
 import { parseSecretText } from './secret-import.js';
 import { findOpenConfig, PathPolicy, writeConfigInPlace } from './path-policy.js';
 import { hubCacheDir, weightsViewsRoot } from '../weights/cache-paths.js';

@@ -4,7 +4,7 @@ import type { LogPage } from '../../../shared/api/index.js';
 import type { RunPlan } from '../../../shared/plan.js';
 import type { Deployment, DeploymentEvents } from '../supervisor/deployment.js';
 import type { LogBuffer } from '../docker/log-buffer.js';
-import type { DeploymentEvent, DeploymentPort, Unsubscribe } from './ports.js';
+import type { DeploymentEvent, DeploymentPort, Unsubscribe } from './service-deps.js';
 
 export interface DeploymentAdapterDeps {
   logs: () => LogBuffer | undefined;

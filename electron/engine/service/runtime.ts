@@ -12,11 +12,10 @@ import { detectGpus, GpuSampler } from '../gpu/index.js';
 import { SecretStore, type Encryptor } from '../secrets/index.js';
 import { getGatewayApiKey, RecentStore, rotateGatewayApiKey, SettingsStore } from '../store/index.js';
 import { BerthService } from './berth-service.js';
-import type { ServicePorts, SupervisorPort } from './ports.js';
-import { parseSize } from './size.js';
+import type { ServicePorts, SupervisorPort } from './service-deps.js';
 import { validateConfigText } from './validate-text.js';
 import { planSettingsFrom } from '../config/plan-settings.js';
-import { openGateways, type GatewayApplyFailure } from '../supervisor/gateway-port.js';
+import { openGateways, type GatewayApplyFailure } from '../supervisor/gateway-adapter.js';
 import type { SupervisorDeps } from './supervisor-wiring.js';
 
 

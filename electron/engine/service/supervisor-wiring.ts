@@ -11,11 +11,11 @@ import type { GpuReport } from '../../../shared/gpu.js';
 import { createEngineSupervisor, instanceIdFor } from '../supervisor/default-env.js';
 import { GpuLedger } from '../gpu/index.js';
 import { getGatewayApiKey, PortMemory } from '../store/index.js';
-import { PORTS_FILE } from '../store/ports.js';
+import { PORTS_FILE } from '../store/port-memory.js';
 import { planSettingsFrom } from '../config/plan-settings.js';
 import { adaptDeployment } from './deployment-adapter.js';
 import { validateConfigText } from './validate-text.js';
-import type { DeploymentPort, SupervisorPort } from './ports.js';
+import type { DeploymentPort, SupervisorPort } from './service-deps.js';
 
 export function adaptSupervisor(sup: Supervisor, logsFor: (id: string) => LogBuffer | undefined, validateText: SupervisorPort['validateText']): SupervisorPort {
   const adapted = new WeakMap<Deployment, DeploymentPort>();

@@ -12,8 +12,8 @@ import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import type { RunPlan } from '../../../shared/plan.js';
 import { createModelContainer, translateContainerError } from '../docker/container.js';
-import { removeManaged } from './engine-port.js';
-import type { ContainerFacts, ContainerRef } from './ports.js';
+import { removeManaged } from './engine-adapter.js';
+import type { ContainerFacts, ContainerRef } from './deployment-env.js';
 
 /** The engine's port choice for every binding: an empty HostPort (`-p 127.0.0.1::8000`). */
 function withEnginePickedPorts(spec: Docker.ContainerCreateOptions): Docker.ContainerCreateOptions {

@@ -3,7 +3,6 @@
 // app / `berth serve` and by `berth run`.
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { BerthError } from '../../../shared/errors.js';
 import { deploymentIdOf } from '../../../shared/truss/index.js';
 import type { GpuReport } from '../../../shared/gpu.js';
 import type { EngineConnection } from '../docker/connection.js';
@@ -17,14 +16,14 @@ import { planSettingsFrom } from '../config/plan-settings.js';
 import { detectGpus, type GpuLedger } from '../gpu/index.js';
 import type { SecretStore } from '../secrets/index.js';
 import type { PortMemory, SettingsStore } from '../store/index.js';
-import { attachContainer, createContainer, removeSecretsDir } from './container-ref.js';
+import { attachContainer, createContainer } from './container-ref.js';
 import { DeploymentLogs } from './deployment-logs.js';
-import { enginePort, inspectFacts } from './engine-port.js';
-import { openGateway } from './gateway-port.js';
+import { enginePort, inspectFacts } from './engine-adapter.js';
+import { openGateway } from './gateway-adapter.js';
 import { pullImage } from './image-source.js';
 import { prepareDeployment } from './prepare.js';
 import { Supervisor, type EnginePort, type SupervisorOptions } from './supervisor.js';
-import type { ContainerFacts, DeploymentEnv } from './ports.js';
+import type { ContainerFacts, DeploymentEnv } from './deployment-env.js';
 
 /** Label naming the Berth process that created a container ("<pid>@<host>"). */
 export const OWNER_LABEL = 'dev.berth.owner';
@@ -165,7 +164,6 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
         const apiKey = await deps.gatewayApiKey();
         return openGateway(plan, { host, port, apiKey, requireKey: s.gatewayRequireKeyOnLoopback });
       },
-      removeSecretsDir: (dir) => removeSecretsDir(dir),
     };
   };
 

@@ -4,7 +4,7 @@
 // so a restart never replays the whole history into the buffer.
 import type Docker from 'dockerode';
 import { LogBuffer, followLogs, type LogBufferOptions } from '../docker/logs.js';
-import type { LogSink } from './ports.js';
+import type { LogSink } from './deployment-env.js';
 
 /** Lines kept of an adopted container's earlier output. */
 const ADOPT_TAIL = 500;

@@ -13,7 +13,7 @@ import { ProbeLoop, type ProbeFn } from './probe-loop.js';
 import { TypedEmitter } from '../events/typed-emitter.js';
 import { TaskRegistry, type TaskHandle } from '../tasks/task-registry.js';
 import type { TaskKind } from '../../../shared/api/types.js';
-import type { ContainerEvent, ContainerFacts, ContainerRef, DeploymentEnv, GatewayPort, GpuLease, PrepareOptions } from './ports.js';
+import type { ContainerEvent, ContainerFacts, ContainerRef, DeploymentEnv, GatewayPort, GpuLease, PrepareOptions } from './deployment-env.js';
 
 export interface DeploymentOptions {
   id: string;

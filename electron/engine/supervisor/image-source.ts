@@ -6,7 +6,7 @@ import type { PullProgress } from '../../../shared/deployment.js';
 import { ensureImage, registryAuthFor, type SecretAuthInput } from '../docker/images.js';
 import { loadTruss } from '../config/load.js';
 import type { SecretStore } from '../secrets/index.js';
-import type { ImageResult } from './ports.js';
+import type { ImageResult } from './deployment-env.js';
 
 async function secretAuth(plan: RunPlan, secrets: SecretStore): Promise<SecretAuthInput | null> {
   const loaded = await loadTruss(plan.configPath).catch(() => null);

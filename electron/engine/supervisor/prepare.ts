@@ -4,7 +4,7 @@
 import { buildRunPlan, type PlanSettings } from '../../../shared/truss/index.js';
 import type { GpuReport } from '../../../shared/gpu.js';
 import { displayNameOf, loadTruss } from '../config/load.js';
-import type { PreparedPlan, PrepareOptions } from './ports.js';
+import type { PreparedPlan, PrepareOptions } from './deployment-env.js';
 
 export interface PrepareDeps {
   gpuReport(): Promise<GpuReport>;

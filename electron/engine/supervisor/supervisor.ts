@@ -4,15 +4,14 @@
 import { existsSync } from 'node:fs';
 import { TypedEmitter, type Disposable } from '../events/typed-emitter.js';
 import { TaskRegistry } from '../tasks/task-registry.js';
-import type { DeploymentState, DeploymentSummary, ProbeResult, TimelineEvent, GatewayMetrics } from '../../../shared/deployment.js';
-import type { DeploymentProgress } from '../../../shared/api/types.js';
+import type { DeploymentState, DeploymentSummary } from '../../../shared/deployment.js';
 import { LABELS } from '../../../shared/plan.js';
 import { BerthError, toErrorShape } from '../../../shared/errors.js';
 import type { DeploymentStateName } from '../../../shared/deployment.js';
 import { BUILD_CONTAINER_LABEL, isBuildContainerInUse } from '../build/labels.js';
 import { Deployment, type StartOptions } from './deployment.js';
 import type { BackoffOptions } from './backoff.js';
-import type { ContainerEvent, ContainerFacts, DeploymentEnv } from './ports.js';
+import type { ContainerEvent, ContainerFacts, DeploymentEnv } from './deployment-env.js';
 import type { ProbeFn } from './probe-loop.js';
 
 export interface EnginePort {
@@ -70,14 +69,10 @@ export interface RecoveryReport {
 /** Deployments creating, replacing or removing their container: not to be touched by recovery. */
 const BUSY_STATES: ReadonlySet<DeploymentStateName> = new Set(['pulling', 'building', 'fetching_weights', 'starting', 'restarting', 'stopping']);
 
+/** What the Supervisor tells its owner; per-deployment events come from the Deployment itself. */
 export interface SupervisorEvents {
   state: [string, DeploymentState];
-  timeline: [string, TimelineEvent];
-  probe: [string, ProbeResult];
-  progress: [string, DeploymentProgress];
-  metrics: [string, GatewayMetrics];
   recovery: [RecoveryReport];
-  engine: [boolean, string];
 }
 
 export class Supervisor extends TypedEmitter<SupervisorEvents> {
@@ -152,10 +147,6 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     // Released when the deployment is closed (the subscriptions are its, not the emitter's).
     this.subscriptions.set(id, [
       d.on('state', (s) => this.emit('state', id, s)),
-      d.on('timeline', (e) => this.emit('timeline', id, e)),
-      d.on('probe', (r) => this.emit('probe', id, r)),
-      d.on('progress', (p) => this.emit('progress', id, p)),
-      d.on('metrics', (m) => this.emit('metrics', id, m)),
     ]);
     this.deployments.set(id, d);
     return d;
@@ -321,7 +312,6 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
 
   private async onEngineStatus(up: boolean, reason: string): Promise<void> {
     if (this.closed) return;
-    this.emit('engine', up, reason);
     if (!up) {
       this.stopEvents?.();
       this.stopEvents = null;

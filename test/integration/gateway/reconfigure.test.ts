@@ -9,10 +9,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunPlan } from '../../../shared/plan.js';
 import { BerthError } from '../../../shared/errors.js';
-import { GatewayRegistry, openGateway, openGateways } from '../../../electron/engine/supervisor/gateway-port.js';
-import type { GatewayPort } from '../../../electron/engine/supervisor/ports.js';
+import { GatewayRegistry, openGateway, openGateways } from '../../../electron/engine/supervisor/gateway-adapter.js';
+import type { GatewayPort } from '../../../electron/engine/supervisor/deployment-env.js';
 import { createBerthRuntime, type BerthRuntime } from '../../../electron/engine/service/runtime.js';
-import type { DeploymentPort, SupervisorPort } from '../../../electron/engine/service/ports.js';
+import type { DeploymentPort, SupervisorPort } from '../../../electron/engine/service/service-deps.js';
 import { getGatewayApiKey } from '../../../electron/engine/store/index.js';
 import { startFixtureProcess, type FixtureProcess } from './helpers.js';
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attachContainer, createContainer } from '../../../electron/engine/supervisor/container-ref.js';
-import { inspectFacts } from '../../../electron/engine/supervisor/engine-port.js';
-import type { ContainerRef } from '../../../electron/engine/supervisor/ports.js';
+import { inspectFacts } from '../../../electron/engine/supervisor/engine-adapter.js';
+import type { ContainerRef } from '../../../electron/engine/supervisor/deployment-env.js';
 import { docker, removeContainersByLabel } from '../../helpers/docker.js';
 import { testPlan } from '../docker/support/plan.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BerthService } from '../../../electron/engine/service/berth-service.js';
-import type { DeploymentEvent, DeploymentPort, ServicePorts } from '../../../electron/engine/service/ports.js';
+import type { DeploymentEvent, DeploymentPort, ServicePorts } from '../../../electron/engine/service/service-deps.js';
 import type { DeploymentSummary } from '../../../shared/deployment.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-svc-'));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { RecentStore, RECENT_MAX } from '../../../electron/engine/store/recent.js';
-import { PortMemory, isPortFree } from '../../../electron/engine/store/ports.js';
+import { PortMemory, isPortFree } from '../../../electron/engine/store/port-memory.js';
 import { freePortRange } from '../../helpers/ports.js';
 
 let dir: string;

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { Deployment } from '../../../electron/engine/supervisor/deployment.js';
 import type { DeploymentStateName } from '../../../shared/deployment.js';
-import type { ContainerFacts } from '../../../electron/engine/supervisor/ports.js';
+import type { ContainerFacts } from '../../../electron/engine/supervisor/deployment-env.js';
 import { FakeEnv, testPlan } from './fake-env.js';
 
 const live: Deployment[] = [];

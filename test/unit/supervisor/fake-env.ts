@@ -9,7 +9,7 @@ import { BerthError } from '../../../shared/errors.js';
 import type { RunPlan } from '../../../shared/plan.js';
 import type { GpuInfo } from '../../../shared/gpu.js';
 import { GpuLedger } from '../../../electron/engine/gpu/ledger.js';
-import type { ContainerEvent, ContainerFacts, ContainerRef, DeploymentEnv, GatewayGate } from '../../../electron/engine/supervisor/ports.js';
+import type { ContainerEvent, ContainerFacts, ContainerRef, DeploymentEnv, GatewayGate } from '../../../electron/engine/supervisor/deployment-env.js';
 
 export interface Behaviour {
   /** readiness status as a function of ms since the server started */
@@ -170,7 +170,6 @@ export class FakeEnv {
           close: async () => { this.gatewaysClosed++; },
         };
       },
-      removeSecretsDir: async () => {},
     };
   }
 }

@@ -2,7 +2,7 @@
 // racing a close of the same deployment gets a live one, not the one being closed.
 import { describe, expect, it } from 'vitest';
 import { Supervisor, type EnginePort } from '../../../electron/engine/supervisor/supervisor.js';
-import type { DeploymentEnv } from '../../../electron/engine/supervisor/ports.js';
+import type { DeploymentEnv } from '../../../electron/engine/supervisor/deployment-env.js';
 import { FakeEnv, testPlan } from './fake-env.js';
 
 const engine: EnginePort = { isUp: () => true, onStatus: () => () => {}, watchEvents: () => () => {}, listManaged: async () => [], removeContainer: async () => {} };

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LABELS } from '../../../shared/plan.js';
 import { Supervisor, type EnginePort, type RecoveryReport, type SupervisorOptions } from '../../../electron/engine/supervisor/supervisor.js';
-import type { ContainerFacts } from '../../../electron/engine/supervisor/ports.js';
+import type { ContainerFacts } from '../../../electron/engine/supervisor/deployment-env.js';
 import { BUILD_CONTAINER_LABEL, markBuildContainerInUse } from '../../../electron/engine/build/labels.js';
 import { FakeEnv, testPlan } from './fake-env.js';
 

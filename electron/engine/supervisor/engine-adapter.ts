@@ -7,7 +7,7 @@ import { LABELS } from '../../../shared/plan.js';
 import type { EngineConnection } from '../docker/connection.js';
 import { watchEngineEvents } from '../docker/events.js';
 import type { EnginePort } from './supervisor.js';
-import type { ContainerEvent, ContainerFacts } from './ports.js';
+import type { ContainerEvent, ContainerFacts } from './deployment-env.js';
 
 /** Reads what recovery and crash handling need from `docker inspect`. */
 export function factsFromInspect(info: Docker.ContainerInspectInfo, serverPort?: number): ContainerFacts {

@@ -111,8 +111,6 @@ export interface DeploymentEnv {
   followLogs(containerId: string): () => void;
   log: LogSink;
   openGateway(plan: RunPlan): Promise<GatewayPort>;
-  /** Removes a leftover secrets dir (containers' own are removed by ContainerRef.remove). */
-  removeSecretsDir(dir: string): Promise<void>;
 }
 
 /** Docker engine event, reduced to what the lifecycle uses. */

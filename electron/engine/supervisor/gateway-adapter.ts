@@ -5,7 +5,7 @@ import type { RunPlan } from '../../../shared/plan.js';
 import type { GatewayMetrics } from '../../../shared/deployment.js';
 import { BerthError } from '../../../shared/errors.js';
 import { Gateway, type GatewayAccess } from '../gateway/index.js';
-import type { GatewayPort } from './ports.js';
+import type { GatewayPort } from './deployment-env.js';
 
 export interface OpenGatewayOptions {
   host: string;
