@@ -3,6 +3,7 @@
 // app / `berth serve` and by `berth run`.
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { BerthError } from '../../../shared/errors.js';
 import { deploymentIdOf } from '../../../shared/truss/index.js';
 import type { GpuReport } from '../../../shared/gpu.js';
 import type { EngineConnection } from '../docker/connection.js';
@@ -160,9 +161,18 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
       openGateway: async (plan) => {
         const s = settings.get();
         const host = s.gatewayExpose ? '0.0.0.0' : '127.0.0.1';
-        const port = deps.gatewayPort ?? (await deps.ports.portFor(plan.deploymentId, { host }));
         const apiKey = await deps.gatewayApiKey();
-        return openGateway(plan, { host, port, apiKey, requireKey: s.gatewayRequireKeyOnLoopback });
+        // The remembered port is checked free, then bound: another program may take it in
+        // between. Ask again (the taken port is then passed over) a few times before failing.
+        for (let attempt = 0; ; attempt++) {
+          const port = deps.gatewayPort ?? (await deps.ports.portFor(plan.deploymentId, { host }));
+          try {
+            return await openGateway(plan, { host, port, apiKey, requireKey: s.gatewayRequireKeyOnLoopback });
+          } catch (err) {
+            const taken = err instanceof BerthError && err.code === 'PORT_IN_USE' && /in use|already/i.test(err.message);
+            if (!taken || deps.gatewayPort !== undefined || attempt >= 4) throw err;
+          }
+        }
       },
     };
   };
