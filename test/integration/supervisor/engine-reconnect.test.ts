@@ -7,16 +7,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineConnection } from '../../../electron/engine/docker/connection.js';
-import { GpuLedger } from '../../../electron/engine/gpu/index.js';
-import { SecretStore } from '../../../electron/engine/secrets/index.js';
-import { PortMemory, SettingsStore } from '../../../electron/engine/store/index.js';
-import { createEngineSupervisor, instanceIdFor, type EngineSupervisor } from '../../../electron/engine/supervisor/default-env.js';
+import { type EngineSupervisor } from '../../../electron/engine/supervisor/default-env.js';
 import type { RecoveryReport } from '../../../electron/engine/supervisor/supervisor.js';
 import { docker } from '../../helpers/docker.js';
 import { tmpDir, type TempDir } from '../../helpers/tmp.js';
-import { removeInstance, waitForState, writeFastSettings, writeTruss } from './support.js';
+import { engineSupervisor, removeInstance, waitForState, writeFastSettings, writeTruss } from './support.js';
 
-const noGpu = async () => ({ gpus: [], driverVersion: null, cudaVersion: null, notFoundReason: 'test machine has no GPU', capabilities: { usable: false, via: 'none' as const } });
 const realSocket = (process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : null) ?? '/var/run/docker.sock';
 
 let tmp: TempDir;
@@ -27,21 +23,7 @@ let proxy: net.Server | null = null;
 const piped = new Set<net.Socket>();
 
 async function berth(connection: EngineConnection): Promise<EngineSupervisor> {
-  const secrets = new SecretStore({ file: path.join(dataDir, 'secrets.json') });
-  const settings = new SettingsStore({ file: path.join(dataDir, 'settings.json'), secrets });
-  await settings.load();
-  const es = createEngineSupervisor({
-    connection,
-    secrets,
-    settings,
-    ports: new PortMemory({ file: path.join(dataDir, 'ports.json') }),
-    gpuLedger: new GpuLedger(),
-    instanceId: instanceIdFor(dataDir),
-    gatewayApiKey: async () => null,
-    dataDir,
-    gpuReport: noGpu,
-    supervisor: { pollMs: 1000, stopTimeoutS: 2 },
-  });
+  const es = await engineSupervisor(dataDir, { connection, supervisor: { pollMs: 1000, stopTimeoutS: 2 } });
   sups.push(es);
   return es;
 }

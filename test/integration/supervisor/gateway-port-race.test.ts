@@ -5,15 +5,12 @@
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineConnection } from '../../../electron/engine/docker/connection.js';
-import { GpuLedger } from '../../../electron/engine/gpu/index.js';
-import { SecretStore } from '../../../electron/engine/secrets/index.js';
-import { PortMemory, SettingsStore } from '../../../electron/engine/store/index.js';
-import { createEngineSupervisor, instanceIdFor, type EngineSupervisor } from '../../../electron/engine/supervisor/default-env.js';
+import type { EngineConnection } from '../../../electron/engine/docker/connection.js';
+import { PortMemory } from '../../../electron/engine/store/index.js';
+import type { EngineSupervisor } from '../../../electron/engine/supervisor/default-env.js';
 import { tmpDir, type TempDir } from '../../helpers/tmp.js';
-import { removeInstance, waitForState, writeFastSettings, writeTruss } from './support.js';
+import { engineSupervisor, removeInstance, waitForState, writeFastSettings, writeTruss } from './support.js';
 
-const noGpu = async () => ({ gpus: [], driverVersion: null, cudaVersion: null, notFoundReason: 'test machine has no GPU', capabilities: { usable: false, via: 'none' as const } });
 
 class RacedPorts extends PortMemory {
   asked = 0;
@@ -39,14 +36,10 @@ beforeAll(async () => {
   tmp = tmpDir('berth-gw-race-');
   dataDir = path.join(tmp.dir, 'home');
   writeFastSettings(dataDir);
-  const secrets = new SecretStore({ file: path.join(dataDir, 'secrets.json') });
-  const settings = new SettingsStore({ file: path.join(dataDir, 'settings.json'), secrets });
-  await settings.load();
-  conn = new EngineConnection();
-  conn.start();
-  await conn.ping();
   ports = new RacedPorts(path.join(dataDir, 'ports.json'), (squatter.address() as net.AddressInfo).port);
-  es = createEngineSupervisor({ connection: conn, secrets, settings, ports, gpuLedger: new GpuLedger(), instanceId: instanceIdFor(dataDir), gatewayApiKey: async () => null, dataDir, gpuReport: noGpu });
+  const made = await engineSupervisor(dataDir, { ports });
+  es = made;
+  conn = made.connection;
   await es.supervisor.init({ removeUnknown: true });
 });
 

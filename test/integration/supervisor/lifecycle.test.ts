@@ -7,16 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineConnection } from '../../../electron/engine/docker/connection.js';
-import { GpuLedger } from '../../../electron/engine/gpu/index.js';
 import { SecretStore } from '../../../electron/engine/secrets/index.js';
-import { PortMemory, SettingsStore } from '../../../electron/engine/store/index.js';
-import { createEngineSupervisor, instanceIdFor, type EngineSupervisor } from '../../../electron/engine/supervisor/default-env.js';
+import { type EngineSupervisor } from '../../../electron/engine/supervisor/default-env.js';
 import type { Deployment } from '../../../electron/engine/supervisor/deployment.js';
 import { docker } from '../../helpers/docker.js';
 import { tmpDir, type TempDir } from '../../helpers/tmp.js';
-import { instanceContainers, leftoverSecretFiles, removeInstance, waitForState, writeFastSettings, writeTruss, type TrussSpec } from './support.js';
+import { engineSupervisor, instanceContainers, leftoverSecretFiles, removeInstance, waitForState, writeFastSettings, writeTruss, type TrussSpec } from './support.js';
 
-const noGpu = async () => ({ gpus: [], driverVersion: null, cudaVersion: null, notFoundReason: 'test machine has no GPU', capabilities: { usable: false, via: 'none' as const } });
 
 let tmp: TempDir;
 let dataDir: string;
@@ -28,24 +25,10 @@ beforeAll(async () => {
   tmp = tmpDir('berth-sv2-');
   dataDir = path.join(tmp.dir, 'home');
   writeFastSettings(dataDir);
-  secrets = new SecretStore({ file: path.join(dataDir, 'secrets.json') });
-  const settings = new SettingsStore({ file: path.join(dataDir, 'settings.json'), secrets });
-  await settings.load();
-  conn = new EngineConnection();
-  conn.start();
-  await conn.ping();
-  es = createEngineSupervisor({
-    connection: conn,
-    secrets,
-    settings,
-    ports: new PortMemory({ file: path.join(dataDir, 'ports.json') }),
-    gpuLedger: new GpuLedger(),
-    instanceId: instanceIdFor(dataDir),
-    gatewayApiKey: async () => null,
-    dataDir,
-    gpuReport: noGpu,
-    supervisor: { backoff: { baseMs: 1500, capMs: 6000, resetAfterMs: 60_000 }, pollMs: 1000, stopTimeoutS: 2 },
-  });
+  const made = await engineSupervisor(dataDir, { supervisor: { backoff: { baseMs: 1500, capMs: 6000, resetAfterMs: 60_000 }, pollMs: 1000, stopTimeoutS: 2 } });
+  es = made;
+  conn = made.connection;
+  secrets = made.secrets;
   await es.supervisor.init({ removeUnknown: true });
 });
 

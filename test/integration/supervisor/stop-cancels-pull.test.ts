@@ -8,15 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineConnection } from '../../../electron/engine/docker/connection.js';
-import { GpuLedger } from '../../../electron/engine/gpu/index.js';
-import { SecretStore } from '../../../electron/engine/secrets/index.js';
-import { PortMemory, SettingsStore } from '../../../electron/engine/store/index.js';
-import { createEngineSupervisor, instanceIdFor, type EngineSupervisor } from '../../../electron/engine/supervisor/default-env.js';
+import type { EngineConnection } from '../../../electron/engine/docker/connection.js';
+import type { EngineSupervisor } from '../../../electron/engine/supervisor/default-env.js';
 import { tmpDir, type TempDir } from '../../helpers/tmp.js';
-import { instanceContainers, removeInstance, waitForState, writeFastSettings } from './support.js';
+import { engineSupervisor, instanceContainers, removeInstance, waitForState, writeFastSettings } from './support.js';
 
-const noGpu = async () => ({ gpus: [], driverVersion: null, cudaVersion: null, notFoundReason: 'test machine has no GPU', capabilities: { usable: false, via: 'none' as const } });
 
 let tmp: TempDir;
 let dataDir: string;
@@ -41,17 +37,9 @@ beforeAll(async () => {
   tmp = tmpDir('berth-cancel-pull-');
   dataDir = path.join(tmp.dir, 'home');
   writeFastSettings(dataDir);
-  const secrets = new SecretStore({ file: path.join(dataDir, 'secrets.json') });
-  const settings = new SettingsStore({ file: path.join(dataDir, 'settings.json'), secrets });
-  await settings.load();
-  conn = new EngineConnection();
-  conn.start();
-  await conn.ping();
-  es = createEngineSupervisor({
-    connection: conn, secrets, settings,
-    ports: new PortMemory({ file: path.join(dataDir, 'ports.json') }),
-    gpuLedger: new GpuLedger(), instanceId: instanceIdFor(dataDir), gatewayApiKey: async () => null, dataDir, gpuReport: noGpu,
-  });
+  const made = await engineSupervisor(dataDir);
+  es = made;
+  conn = made.connection;
   await es.supervisor.init({ removeUnknown: true });
 });
 

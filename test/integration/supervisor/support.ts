@@ -8,6 +8,11 @@ import type { DeploymentStateName } from '../../../shared/deployment.js';
 import type { Deployment } from '../../../electron/engine/supervisor/deployment.js';
 import { instanceIdFor } from '../../../electron/engine/supervisor/default-env.js';
 import { docker, MODEL_SERVER_IMAGE } from '../../helpers/docker.js';
+import { EngineConnection } from '../../../electron/engine/docker/connection.js';
+import { GpuLedger } from '../../../electron/engine/gpu/index.js';
+import { SecretStore } from '../../../electron/engine/secrets/index.js';
+import { PortMemory, SettingsStore } from '../../../electron/engine/store/index.js';
+import { createEngineSupervisor, type EngineSupervisor, type EngineSupervisorDeps } from '../../../electron/engine/supervisor/default-env.js';
 
 export interface TrussSpec {
   name: string;
@@ -89,4 +94,36 @@ export function waitForState(d: Deployment, name: DeploymentStateName | Deployme
     };
     d.on('state', on);
   });
+}
+
+/** The GPU report of this machine: none (the trusses here ask for none). */
+export const noGpu = async () => ({ gpus: [], driverVersion: null, cudaVersion: null, notFoundReason: 'test machine has no GPU', capabilities: { usable: false, via: 'none' as const } });
+
+/**
+ * The real supervisor wiring on a data dir (its stores, a GPU ledger, no gateway key), on
+ * `connection` or a new connection to the engine. `over` replaces any of the deps.
+ */
+export async function engineSupervisor(dataDir: string, over: Partial<EngineSupervisorDeps> = {}): Promise<EngineSupervisor & { connection: EngineConnection; secrets: SecretStore }> {
+  const secrets = over.secrets ?? new SecretStore({ file: path.join(dataDir, 'secrets.json') });
+  const settings = over.settings ?? new SettingsStore({ file: path.join(dataDir, 'settings.json'), secrets });
+  await settings.load();
+  let connection = over.connection;
+  if (!connection) {
+    connection = new EngineConnection();
+    connection.start();
+    await connection.ping();
+  }
+  const es = createEngineSupervisor({
+    connection,
+    secrets,
+    settings,
+    ports: new PortMemory({ file: path.join(dataDir, 'ports.json') }),
+    gpuLedger: new GpuLedger(),
+    instanceId: instanceIdFor(dataDir),
+    gatewayApiKey: async () => null,
+    dataDir,
+    gpuReport: noGpu,
+    ...over,
+  });
+  return { ...es, connection, secrets };
 }
