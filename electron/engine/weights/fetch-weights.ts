@@ -3,12 +3,12 @@
 // cache where missing, linked into the cache's snapshot layout, and laid out in the
 // deployment's view for the container. Without the Hub, what the cache already holds is
 // used (with a warning).
-import { statfs } from 'node:fs/promises';
+import { mkdir, stat, statfs } from 'node:fs/promises';
 import { BerthError } from '../../../shared/errors.js';
 import type { WeightsProgress } from '../../../shared/api/types.js';
 import { describePatterns, keepPath, weightsLabel, type WeightsEntry } from '../../../shared/truss/weights.js';
 import { formatBytes } from '../../../shared/truss/units.js';
-import { downloadBlobs, resumableBytes, type BlobJob, type DownloadOptions } from './blob-download.js';
+import { downloadBlobs, partialPaths, type BlobJob, type DownloadOptions } from './blob-download.js';
 import { tryLockBlob, waitForUnlock } from './blob-lock.js';
 import { blobPath, hasBlob, linkSnapshot, readRef, snapshotFiles, writeRef } from './hf-cache.js';
 import { HubClient, type HubAuth, type HubFile } from './hub-client.js';
@@ -216,19 +216,19 @@ export async function runWeightsStage(entries: WeightsEntry[], o: StageOptions):
   }
   const list = [...jobs.values()];
   let total = 0;
-  let resumable = 0;
+  // Space a partial file already holds is written over in place, not taken again: what it
+  // occupies on disk (blocks, holes excluded) counts as held, whatever its record says.
+  let held = 0;
   for (const j of list) {
     total += j.file.size;
-    resumable += await resumableBytes(j.blobPath, j.file.size);
+    const st = await stat(partialPaths(j.blobPath).data).catch(() => null);
+    held += Math.min(j.file.size, st ? st.blocks * 512 : 0);
   }
   if (list.length) {
     // Before the first byte: a download that cannot fit fails now, not at 90%.
-    const need = total - resumable;
-    const fs = await statfs(o.cacheDir).catch(async () => {
-      const { mkdir } = await import('node:fs/promises');
-      await mkdir(o.cacheDir, { recursive: true });
-      return statfs(o.cacheDir);
-    });
+    const need = total - held;
+    await mkdir(o.cacheDir, { recursive: true });
+    const fs = await statfs(o.cacheDir);
     const free = Number(fs.bavail) * Number(fs.bsize);
     if (need > free) {
       throw new BerthError('WEIGHTS_DISK_FULL', `The weights need ${formatBytes(need)} more in ${o.cacheDir}, which has ${formatBytes(free)} free.`, 'Free space on that disk (`berth weights rm` removes cached repos), or point HF_HOME / HF_HUB_CACHE at a larger disk, then start again.');

@@ -7,6 +7,34 @@ import type { Dispatcher } from 'undici';
 
 const WRITE_BATCH = 1 << 20;
 
+/**
+ * writev until every byte is down: a nearly full disk can take part of a batch and report
+ * it as written without an error; the next call then gets ENOSPC. Counting a short write as
+ * whole would leave a hole recorded as data.
+ */
+async function writeAll(fh: FileHandle, bufs: Buffer[], len: number, pos: number): Promise<void> {
+  let done = 0;
+  while (done < len) {
+    const rest = done === 0 ? bufs : sliceFrom(bufs, done);
+    const { bytesWritten } = await fh.writev(rest, pos + done);
+    if (bytesWritten <= 0) throw Object.assign(new Error(`no progress writing at byte ${pos + done}`), { code: 'EIO' });
+    done += bytesWritten;
+  }
+}
+
+function sliceFrom(bufs: Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of bufs) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    out.push(skip ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return out;
+}
+
 export interface RangeTarget {
   fh: FileHandle;
   /** File offset of the first byte of the response body. */
@@ -52,7 +80,7 @@ export function fetchRangeInto(dispatcher: Dispatcher, url: string, headers: Rec
       const len = batchLen;
       batch = [];
       batchLen = 0;
-      writing = target.fh.writev(bufs, pos).then(
+      writing = writeAll(target.fh, bufs, len, pos).then(
         () => {
           pos += len;
           target.onWritten(len);
