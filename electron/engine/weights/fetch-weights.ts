@@ -18,6 +18,8 @@ export interface ResolvedEntry extends ViewEntry {
   auth: HubAuth;
   /** Resolved from the cache alone: the Hub was unreachable. */
   offline: boolean;
+  /** Etags of the kept files not in the cache when the entry was resolved. */
+  missing: Set<string>;
   /** Bytes of the kept files, and of those not yet in the cache. */
   totalBytes: number;
   missingBytes: number;
@@ -60,18 +62,15 @@ export async function resolveEntry(entry: WeightsEntry, ctx: WeightsContext): Pr
   if (!kept.length) {
     throw new BerthError('WEIGHTS_NOT_FOUND', `No files matched in ${entry.repoId}@${entry.revision} (${files.length} files at ${commit.slice(0, 12)}): ${describePatterns(entry)}.`, `Fix the patterns of ${entry.key}[${entry.index}]: ${entry.dialect === 'glob' ? 'weights use shell globs (* stays in one folder, **/ crosses folders)' : 'model_cache patterns without * must equal the path'}.`);
   }
-  let missingBytes = 0;
-  let missingFiles = 0;
-  for (const f of kept) {
-    if (!(await hasBlob(blobPath(ctx.cacheDir, entry.repoId, f.etag), f.size))) {
-      missingBytes += f.size;
-      missingFiles++;
-    }
-  }
+  // Which blobs the cache has, looked up together (a second start checks them all).
+  const present = await Promise.all(kept.map((f) => hasBlob(blobPath(ctx.cacheDir, entry.repoId, f.etag), f.size)));
+  const missing = kept.filter((_, i) => !present[i]);
+  const missingBytes = missing.reduce((n, f) => n + f.size, 0);
+  const missingFiles = missing.length;
   if (offline && missingFiles) {
     throw new BerthError('WEIGHTS_UNREACHABLE', `The Hub at ${ctx.endpoint} is unreachable and ${missingFiles} files of ${entry.repoId}@${commit.slice(0, 12)} are missing from the cache.`, 'Connect to the network (or set HF_ENDPOINT to a reachable mirror) and start again.');
   }
-  return { entry, auth, commit, files: kept, offline, totalBytes: kept.reduce((n, f) => n + f.size, 0), missingBytes, missingFiles };
+  return { entry, auth, commit, files: kept, missing: new Set(missing.map((f) => f.etag)), offline, totalBytes: kept.reduce((n, f) => n + f.size, 0), missingBytes, missingFiles };
 }
 
 /** Progress over all files of a stage: totals, a rate over the last seconds, the files in flight. */
@@ -196,8 +195,10 @@ export interface StageOptions extends WeightsContext {
 export async function runWeightsStage(entries: WeightsEntry[], o: StageOptions): Promise<StageResult> {
   const warnings: string[] = [];
   const resolved: ResolvedEntry[] = [];
-  for (const e of entries) {
-    const r = await resolveEntry(e, o);
+  // Entries resolve at once: each is a round trip or two to the Hub.
+  const all = await Promise.all(entries.map((e) => resolveEntry(e, o)));
+  for (const r of all) {
+    const e = r.entry;
     o.onLine?.(`${weightsLabel(e)} -> commit ${r.commit}${r.offline ? ' (from the cache: the Hub is unreachable)' : ''}: ${r.files.length} files, ${formatBytes(r.totalBytes)}${r.missingFiles ? `, ${r.missingFiles} to download (${formatBytes(r.missingBytes)})` : ', all cached'}`);
     if (r.offline) warnings.push(`the Hub at ${o.endpoint} is unreachable: using ${e.repoId}@${r.commit.slice(0, 12)} from the cache`);
     resolved.push(r);
@@ -210,7 +211,7 @@ export async function runWeightsStage(entries: WeightsEntry[], o: StageOptions):
     for (const f of r.files) {
       const path = blobPath(o.cacheDir, r.entry.repoId, f.etag);
       if (jobs.has(path)) continue;
-      if (await hasBlob(path, f.size)) cachedFiles++;
+      if (!r.missing.has(f.etag)) cachedFiles++;
       else jobs.set(path, { repoId: r.entry.repoId, commit: r.commit, file: f, blobPath: path, auth: r.auth });
     }
   }
@@ -258,10 +259,10 @@ export async function runWeightsStage(entries: WeightsEntry[], o: StageOptions):
     }
   }
 
-  for (const r of resolved) {
-    for (const f of r.files) await linkSnapshot(o.cacheDir, r.entry.repoId, r.commit, f);
+  await Promise.all(resolved.map(async (r) => {
+    await Promise.all(r.files.map((f) => linkSnapshot(o.cacheDir, r.entry.repoId, r.commit, f)));
     await writeRef(o.cacheDir, r.entry.repoId, r.entry.revision, r.commit);
-  }
+  }));
   if (o.viewDir) {
     const v = await buildView(o.viewDir, o.cacheDir, resolved);
     if (v.copied) warnings.push(`${v.copied} weights files were copied, not linked: the Hugging Face cache and ${o.viewDir} are on different filesystems (set BERTH_WEIGHTS_VIEWS to a folder on the cache's disk)`);

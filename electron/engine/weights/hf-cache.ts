@@ -49,6 +49,7 @@ export async function writeRef(cacheDir: string, repoId: string, revision: strin
   await mkdir(join(repoDir(cacheDir, repoId), 'refs'), { recursive: true });
   if (revision === commit) return;
   const ref = join(repoDir(cacheDir, repoId), 'refs', ...revision.split('/'));
+  if ((await readFile(ref, 'utf8').catch(() => null)) === commit) return;
   await mkdir(dirname(ref), { recursive: true });
   const tmp = `${ref}.berth-tmp`;
   await writeFile(tmp, commit);
