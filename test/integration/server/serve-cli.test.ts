@@ -111,7 +111,8 @@ describe('berth serve (process)', () => {
   it('serves, runs a model, and stops it on Ctrl-C', async () => {
     const r = runCli(['serve', '--port', '0', trussDir]);
     const [, url, token] = await until('the URL line', () => /Berth is serving on (http:\/\/127\.0\.0\.1:\d+\/)\?token=(\S+)/.exec(r.output()) ?? undefined, 30_000);
-    expect(r.output()).toContain(`opened ${trussDir}`);
+    // The opened lines follow the URL line; the pipe may hand them over in a later chunk.
+    await until('the opened line', () => (r.output().includes(`opened ${trussDir}`) ? true : undefined), 10_000);
     const post = async (name: string, body: unknown) =>
       (await (await fetch(`${url}api/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })).json()) as any;
     const list = await post('deployments.list', {});
