@@ -1,7 +1,6 @@
 // Bad input against real processes: mutated configs through `berth serve`'s validate
 // command and the `berth validate` CLI, malformed HTTP on raw sockets at the gateway and
 // at `berth serve`, an unreachable engine, and a disk that fills up during a build.
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBerthHome, tmpDir, writeTree } from '../helpers/tmp.js';

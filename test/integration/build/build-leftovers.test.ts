@@ -13,8 +13,9 @@ import { SecretStore } from '../../../electron/engine/secrets/index.js';
 import { PortMemory, SettingsStore } from '../../../electron/engine/store/index.js';
 import { BUILD_CONTAINER_LABEL, sweepBuildSecrets } from '../../../electron/engine/build/labels.js';
 import { createEngineSupervisor, instanceIdFor } from '../../../electron/engine/supervisor/default-env.js';
-import { docker, MODEL_SERVER_IMAGE } from '../../helpers/docker.js';
+import { docker } from '../../helpers/docker.js';
 import { tmpDir, type TempDir } from '../../helpers/tmp.js';
+import { writeTruss } from '../supervisor/support.js';
 
 let tmp: TempDir;
 let dataDir: string;
@@ -43,28 +44,11 @@ afterAll(async () => {
 });
 
 function writeBuildTruss(name: string): string {
-  const dir = path.join(tmp.dir, name);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, 'config.yaml'),
-    [
-      `model_name: ${name}`,
-      'base_image:',
-      `  image: ${MODEL_SERVER_IMAGE}`,
-      'docker_server:',
-      '  start_command: node /srv/model-server/server.mjs --port 8000',
-      '  server_port: 8000',
-      '  predict_endpoint: /predict',
-      '  readiness_endpoint: /health',
-      '  liveness_endpoint: /live',
-      'secrets:',
-      '  bl_token: null',
-      'build_commands:',
-      `  - "test -s /secrets/bl_token && echo ${randomBytes(4).toString('hex')} && sleep 300"`,
-      '',
-    ].join('\n'),
-  );
-  return dir;
+  return writeTruss(tmp.dir, {
+    name,
+    secrets: ['bl_token'],
+    extra: ['build_commands:', `  - "test -s /secrets/bl_token && echo ${randomBytes(4).toString('hex')} && sleep 300"`],
+  });
 }
 
 function waitForLine(child: ChildProcess, re: RegExp, ms: number): Promise<string> {

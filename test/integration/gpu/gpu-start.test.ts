@@ -3,7 +3,6 @@
 // faked: none here), and so is the engine's GPU capability: that is what decides how the
 // container asks for devices. The engine's own refusal shows which way was asked: a CDI engine
 // must get `Driver: cdi` requests, an NVIDIA-runtime engine `Driver: nvidia` ones.
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuInfo, GpuReport } from '../../../shared/gpu.js';
@@ -12,9 +11,8 @@ import { GpuLedger } from '../../../electron/engine/gpu/index.js';
 import { SecretStore } from '../../../electron/engine/secrets/index.js';
 import { PortMemory, SettingsStore } from '../../../electron/engine/store/index.js';
 import { createEngineSupervisor, instanceIdFor, type EngineSupervisor } from '../../../electron/engine/supervisor/default-env.js';
-import { MODEL_SERVER_IMAGE } from '../../helpers/docker.js';
 import { tmpDir, type TempDir } from '../../helpers/tmp.js';
-import { removeInstance, waitForState, writeFastSettings } from '../supervisor/support.js';
+import { removeInstance, waitForState, writeFastSettings, writeTruss } from '../supervisor/support.js';
 
 const described = (index: number): GpuInfo => ({
   index, uuid: `GPU-described-${index}`, name: 'NVIDIA L4', memoryTotalMiB: 23034, memoryUsedMiB: 0, utilizationPct: 0, temperatureC: 30, powerDrawW: 20, powerLimitW: 72,
@@ -62,25 +60,7 @@ async function startWith(name: string, via: 'nvidia-runtime' | 'cdi') {
   });
   running.push({ es, dataDir });
   await es.supervisor.init({ removeUnknown: true });
-  const dir = path.join(tmp.dir, 'trusses', name);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, 'config.yaml'),
-    [
-      `model_name: ${name}`,
-      'base_image:',
-      `  image: ${MODEL_SERVER_IMAGE}`,
-      'docker_server:',
-      '  start_command: node /srv/model-server/server.mjs --port 8000',
-      '  server_port: 8000',
-      '  predict_endpoint: /predict',
-      '  readiness_endpoint: /health',
-      '  liveness_endpoint: /live',
-      'resources:',
-      '  accelerator: L4',
-      '',
-    ].join('\n'),
-  );
+  const dir = writeTruss(path.join(tmp.dir, 'trusses'), { name, extra: ['resources:', '  accelerator: L4'] });
   const d = await es.supervisor.open(dir);
   expect(d.plan, JSON.stringify(d.issues)).not.toBeNull();
   await d.start();

@@ -19,6 +19,8 @@ export interface TrussSpec {
   env?: Record<string, string>;
   secrets?: string[];
   health?: Partial<Record<'startup_threshold_seconds' | 'stop_traffic_threshold_seconds' | 'restart_threshold_seconds' | 'restart_check_delay_seconds', number>>;
+  /** More config.yaml lines, as written (e.g. build_commands, resources). */
+  extra?: string[];
 }
 
 export function writeTruss(root: string, spec: TrussSpec): string {
@@ -47,6 +49,7 @@ export function writeTruss(root: string, spec: TrussSpec): string {
     lines.push('runtime:', '  health_checks:');
     for (const [k, v] of Object.entries(spec.health)) lines.push(`    ${k}: ${v}`);
   }
+  if (spec.extra) lines.push(...spec.extra);
   fs.writeFileSync(path.join(dir, 'config.yaml'), `${lines.join('\n')}\n`);
   return dir;
 }
