@@ -148,3 +148,27 @@ export async function apiCall(serve: Serve, name: string, input?: unknown): Prom
   if (!body.ok) throw new Error(body.error?.message ?? `${name} failed`);
   return body.result;
 }
+
+/**
+ * Console errors and page errors of `page`, collected as they happen. API error replies
+ * (4xx/5xx) are logged by Chromium as failed loads: those are expected and left out.
+ */
+export function watchConsoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return errors;
+}
+
+/**
+ * Closes the deployments opened from `dirs` through the API (stopping their containers),
+ * stops the server, then removes any container of ours left once nothing manages it.
+ */
+export async function closeAndStop(serve: Serve, dirs: string[]): Promise<void> {
+  const list = (await apiCall(serve, 'deployments.list').catch(() => [])) as Array<{ id: string; configPath: string }>;
+  for (const d of list.filter((x) => dirs.some((dir) => x.configPath.startsWith(dir)))) {
+    await apiCall(serve, 'deployments.close', { id: d.id }).catch(() => {});
+  }
+  await serve.stop();
+  if (serve.proc) await removeContainersFor(dirs);
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURE_IMAGE, apiCall, ensureBuilt, imageExists, launch, publishScreenshot, removeContainersFor, shot, openUrl, startServe, tempTruss, type Serve } from './helpers.js';
+import { FIXTURE_IMAGE, ensureBuilt, imageExists, launch, publishScreenshot, shot, openUrl, startServe, tempTruss, watchConsoleErrors, closeAndStop, type Serve } from './helpers.js';
 
 const CHAT_CONFIG = `# e2e chat model: the fixture server speaks OpenAI chat with streaming
 model_name: e2e-chat
@@ -59,7 +59,7 @@ describe('Berth UI end to end', () => {
   let browser: Browser;
   let page: Page;
   const dirs: string[] = [];
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
 
   beforeAll(async () => {
     if (!(await imageExists(FIXTURE_IMAGE))) throw new Error(`${FIXTURE_IMAGE} is missing: run \`npm run fixtures\` first`);
@@ -68,23 +68,12 @@ describe('Berth UI end to end', () => {
     browser = await launch();
     const ctx = await browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: 'dark' });
     page = await ctx.newPage();
-    // API error replies (4xx/5xx) are logged by Chromium as failed loads: those are expected.
-    page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) consoleErrors.push(m.text()); });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    consoleErrors = watchConsoleErrors(page);
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (serve) {
-      // Close what we opened through the API (stops containers), then stop the server; any
-      // leftover container of ours is removed only once nothing else is managing it.
-      const list = (await apiCall(serve, 'deployments.list').catch(() => [])) as Array<{ id: string; configPath: string }>;
-      for (const d of list.filter((x) => dirs.some((dir) => x.configPath.startsWith(dir)))) {
-        await apiCall(serve, 'deployments.close', { id: d.id }).catch(() => {});
-      }
-      await serve.stop();
-      if (serve.proc) await removeContainersFor(dirs);
-    }
+    if (serve) await closeAndStop(serve, dirs);
   });
 
   const badgeState = () => page.locator('h1 [data-testid="status-badge"]').getAttribute('data-state');

@@ -12,7 +12,7 @@ import { parseDocument } from 'yaml';
 import { startHub } from '../fixtures/hub/server.mjs';
 import { conformanceRepos } from '../fixtures/hub/conformance-repos.mjs';
 import { SecretStore } from '../../electron/engine/secrets/store.js';
-import { FIXTURE_IMAGE, ROOT, apiCall, ensureBuilt, imageExists, launch, openUrl, removeContainersFor, shot, startServe, tempTruss, type Serve } from './helpers.js';
+import { FIXTURE_IMAGE, ROOT, apiCall, ensureBuilt, imageExists, launch, openUrl, closeAndStop, shot, startServe, tempTruss, type Serve } from './helpers.js';
 
 const EXAMPLES = resolve(ROOT, '../shared/conformance/truss-examples');
 const TOKEN = 'hf_berth_e2e_accepted_token';
@@ -44,12 +44,7 @@ describe('the real weights configs reach Ready from the UI', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (serve) {
-      const list = (await apiCall(serve, 'deployments.list').catch(() => [])) as Array<{ id: string }>;
-      for (const d of list) await apiCall(serve, 'deployments.close', { id: d.id }).catch(() => {});
-      await serve.stop();
-      await removeContainersFor(dirs);
-    }
+    if (serve) await closeAndStop(serve, dirs);
     await hub?.close();
     for (const d of [...dirs, tmp]) if (d) rmSync(d, { recursive: true, force: true });
   });

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHub } from '../fixtures/hub/server.mjs';
-import { FIXTURE_IMAGE, apiCall, ensureBuilt, imageExists, launch, removeContainersFor, shot, openUrl, startServe, tempTruss, type Serve } from './helpers.js';
+import { FIXTURE_IMAGE, ensureBuilt, imageExists, launch, shot, openUrl, startServe, tempTruss, watchConsoleErrors, closeAndStop, type Serve } from './helpers.js';
 
 const REPO = 'org/e2e-model';
 const SHARD = 12 << 20;
@@ -38,7 +38,7 @@ describe('weights: download progress and the Weights screen', () => {
   let tmp: string;
   let cacheDir: string;
   const dirs: string[] = [];
-  const consoleErrors: string[] = [];
+  let consoleErrors: string[] = [];
 
   beforeAll(async () => {
     if (!(await imageExists(FIXTURE_IMAGE))) throw new Error(`${FIXTURE_IMAGE} is missing: run \`npm run fixtures\` first`);
@@ -60,20 +60,12 @@ describe('weights: download progress and the Weights screen', () => {
     serve = await startServe({ HF_ENDPOINT: hub.url, HF_HUB_CACHE: cacheDir });
     browser = await launch();
     page = await (await browser.newContext({ viewport: { width: 1360, height: 860 }, colorScheme: 'dark' })).newPage();
-    page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) consoleErrors.push(m.text()); });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    consoleErrors = watchConsoleErrors(page);
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (serve) {
-      const list = (await apiCall(serve, 'deployments.list').catch(() => [])) as Array<{ id: string; configPath: string }>;
-      for (const d of list.filter((x) => dirs.some((dir) => x.configPath.startsWith(dir)))) {
-        await apiCall(serve, 'deployments.close', { id: d.id }).catch(() => {});
-      }
-      await serve.stop();
-      if (serve.proc) await removeContainersFor(dirs);
-    }
+    if (serve) await closeAndStop(serve, dirs);
     await hub?.close();
     for (const d of [...dirs, tmp]) if (d) rmSync(d, { recursive: true, force: true });
   });
