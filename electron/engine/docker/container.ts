@@ -36,6 +36,29 @@ export interface ModelContainer {
   remove(): Promise<void>;
 }
 
+/**
+ * `docker rm -f` as Berth needs it: a container already gone (404) or being removed by
+ * someone else (409 "already in progress") counts as removed. Right after a dockerd restart
+ * the engine can fail to unmount the old root filesystem ("device or resource busy") and
+ * leave the container Dead; a moment later the same removal succeeds, so it is retried a
+ * bounded number of times before the error is reported.
+ */
+export async function forceRemove(container: Docker.Container, opts: { volumes?: boolean; attempts?: number; delayMs?: number } = {}): Promise<void> {
+  const attempts = opts.attempts ?? 8;
+  for (let i = 1; ; i++) {
+    try {
+      await container.remove({ force: true, v: opts.volumes ?? false });
+      return;
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      const text = String((err as Error).message);
+      if (status === 404 || (status === 409 && /already in progress/i.test(text))) return;
+      if (i >= attempts || !/device or resource busy|failed to remove root filesystem/i.test(text)) throw err;
+      await new Promise((r) => setTimeout(r, (opts.delayMs ?? 250) * i));
+    }
+  }
+}
+
 export function containerName(deploymentId: string): string {
   return `berth-${deploymentId}`;
 }
@@ -245,14 +268,10 @@ export async function createModelContainer(docker: Docker, plan: RunPlan, opts: 
     },
     async remove() {
       try {
-        await container.remove({ force: true, v: false });
+        await forceRemove(container);
       } catch (err) {
-        // 404: already gone; 409 "removal ... already in progress": someone else is removing it.
-        const status = (err as { statusCode?: number }).statusCode;
-        if (status !== 404 && !(status === 409 && /already in progress/i.test(String((err as Error).message)))) {
-          await secrets?.cleanup();
-          throw translateContainerError(err, ctx);
-        }
+        await secrets?.cleanup();
+        throw translateContainerError(err, ctx);
       }
       await secrets?.cleanup();
     },
@@ -272,7 +291,7 @@ async function createReplacingStale(docker: Docker, spec: Docker.ContainerCreate
     if (info.State.Running) {
       throw new BerthError('CONTAINER_FAILED', `${spec.name} is already running.`, 'Stop the running deployment first (or let Berth adopt it on restart).');
     }
-    await old.remove({ force: true });
+    await forceRemove(old);
     return docker.createContainer(spec);
   }
 }

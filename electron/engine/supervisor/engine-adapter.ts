@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import { LABELS } from '../../../shared/plan.js';
 import type { EngineConnection } from '../docker/connection.js';
 import { watchEngineEvents } from '../docker/events.js';
+import { forceRemove } from '../docker/container.js';
 import type { EnginePort } from './supervisor.js';
 import type { ContainerEvent, ContainerFacts } from './deployment-env.js';
 
@@ -43,11 +44,7 @@ export async function inspectFacts(docker: Docker, id: string): Promise<Containe
 
 /** Removes a container Berth made and the secrets dir bound into it. */
 export async function removeManaged(docker: Docker, facts: ContainerFacts): Promise<void> {
-  try {
-    await docker.getContainer(facts.id).remove({ force: true, v: true });
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-  }
+  await forceRemove(docker.getContainer(facts.id), { volumes: true });
   // writeSecretsDir mounts <private root>/secrets: remove the whole private root.
   if (facts.secretsDir) {
     const dir = basename(facts.secretsDir) === 'secrets' ? dirname(facts.secretsDir) : facts.secretsDir;
