@@ -49,6 +49,7 @@ export const settingsPatchSchema = z
     gatewayRequireKeyOnLoopback: z.boolean(),
     allowGpuSharing: z.boolean(),
     applyResourceLimits: z.boolean(),
+    disableHardwareAcceleration: z.boolean(),
   })
   .partial()
   .strict();

@@ -149,6 +149,8 @@ export interface BerthSettings {
   allowGpuSharing: boolean;
   /** Apply resources.cpu / memory from config.yaml as container limits. */
   applyResourceLimits: boolean;
+  /** Desktop app: no hardware acceleration for the window (takes effect at the next launch). */
+  disableHardwareAcceleration: boolean;
 }
 
 export interface GatewayInfo {
@@ -168,6 +170,15 @@ export interface AppInfo {
   canOpenDialog: boolean;
   dataDir: string;
   platform: string;
+  /** How stored secrets are protected; `warning` says why not by an OS keychain (e.g. Linux without a keyring). */
+  secretsProtection: SecretsProtection;
+}
+
+export interface SecretsProtection {
+  protection: 'os-keychain' | 'file-0600';
+  /** Electron safeStorage's backend on Linux (basic_text, gnome_libsecret, kwallet…); null elsewhere and headless. */
+  backend: string | null;
+  warning: string | null;
 }
 
 export interface Ok {

@@ -68,8 +68,9 @@ export class SecretStore {
   async set(name: string, value: string): Promise<void> {
     assertSecretName(name);
     this.assertValue(name, value);
+    const entry = await this.seal(value);
     await this.mutate((f) => {
-      f.secrets[name] = this.seal(value);
+      f.secrets[name] = entry;
     });
   }
 
@@ -116,7 +117,7 @@ export class SecretStore {
       const e = f.secrets[name];
       if (!e) missing.push(name);
       else if (!this.canOpen(e)) unreadable.push(name);
-      else out[name] = this.open(name, e);
+      else out[name] = await this.open(name, e);
     }
     if (missing.length || unreadable.length) {
       const parts: string[] = [];
@@ -139,8 +140,9 @@ export class SecretStore {
   }
 
   async setInternal(key: string, value: string): Promise<void> {
+    const entry = await this.seal(value);
     await this.mutate((f) => {
-      f.internal[key] = this.seal(value);
+      f.internal[key] = entry;
     });
   }
 
@@ -156,8 +158,10 @@ export class SecretStore {
       assertSecretName(k);
       this.assertValue(k, v);
     }
+    const sealed: Array<[string, Entry]> = [];
+    for (const [k, v] of Object.entries(values)) sealed.push([k, await this.seal(v)]);
     await this.mutate((f) => {
-      for (const [k, v] of Object.entries(values)) f.secrets[k] = this.seal(v);
+      for (const [k, e] of sealed) f.secrets[k] = e;
     });
   }
 
@@ -183,15 +187,15 @@ export class SecretStore {
     }
   }
 
-  private seal(value: string): Entry {
-    return { enc: this.encryptor.id, value: this.encryptor.encrypt(value), updatedAt: Date.now() };
+  private async seal(value: string): Promise<Entry> {
+    return { enc: this.encryptor.id, value: await this.encryptor.encrypt(value), updatedAt: Date.now() };
   }
 
   private canOpen(e: Entry): boolean {
     return e.enc === this.encryptor.id || e.enc === fileModeEncryptor.id || !!this.encryptor.alsoReads?.[e.enc];
   }
 
-  private open(name: string, e: Entry): string {
+  private async open(name: string, e: Entry): Promise<string> {
     if (e.enc === this.encryptor.id) return this.decrypt(name, this.encryptor, e.value);
     if (e.enc === fileModeEncryptor.id) return e.value;
     const earlier = this.encryptor.alsoReads?.[e.enc];
@@ -203,9 +207,9 @@ export class SecretStore {
     );
   }
 
-  private decrypt(name: string, enc: Encryptor, stored: string): string {
+  private async decrypt(name: string, enc: Encryptor, stored: string): Promise<string> {
     try {
-      return enc.decrypt(stored);
+      return await enc.decrypt(stored);
     } catch {
       throw new BerthError('SECRET_MISSING', `Secret "${name}" could not be decrypted (the OS keychain entry changed).`, `Set it again with \`berth secrets set ${name}\` or on the Secrets screen.`);
     }

@@ -15,6 +15,7 @@ import {
   type CommandOutput,
   type CommandParsed,
   type DeploymentDetail,
+  type SecretsProtection,
 } from '../../../shared/api/index.js';
 import { EventBus } from './event-bus.js';
 import { listExamples } from './examples.js';
@@ -32,6 +33,8 @@ const RESERVED_SECRET_PREFIX = 'berth.';
 
 export interface BerthServiceOptions {
   transport: 'ipc' | 'http';
+  /** Reported by app.info; default: the 0600 file store headless Berth uses. */
+  secretsProtection?: SecretsProtection;
   /** Which paths deployments.open accepts; default: trust the caller over IPC, else the allowed set (path-policy.ts). */
   paths?: PathPolicy;
 }
@@ -163,6 +166,7 @@ export class BerthService {
       canOpenDialog: !!this.ports.openDialog,
       dataDir: this.ports.dataDir,
       platform: process.platform,
+      secretsProtection: this.opts.secretsProtection ?? { protection: 'file-0600', backend: null, warning: null },
     }),
     'engine.status': async () => this.ports.engine.status(),
     'gpus.report': async (i) => this.ports.gpu.report(!!i?.refresh),

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BerthError } from '../../../shared/errors.js';
-import type { BerthSettings, EngineStatus } from '../../../shared/api/index.js';
+import type { BerthSettings, EngineStatus, SecretsProtection } from '../../../shared/api/index.js';
 import type { GpuReport } from '../../../shared/gpu.js';
 import { EngineConnection } from '../docker/connection.js';
 import type { EngineStatus as DockerEngineStatus } from '../docker/engine-status.js';
@@ -26,6 +26,8 @@ export interface BerthRuntimeOptions {
   /** Electron safeStorage; default keeps secrets in a 0600 file. */
   encryptor?: Encryptor;
   transport?: 'ipc' | 'http';
+  /** How the encryptor protects secrets (the app's safeStorage choice), for app.info. */
+  secretsProtection?: SecretsProtection;
   version?: string;
   openDialog?: () => Promise<string | null>;
   /** Builds the deployment supervisor; see supervisor-wiring.ts for the default. */
@@ -184,7 +186,7 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
     openDialog: opts.openDialog,
   };
 
-  const service = new BerthService(ports, { transport: opts.transport ?? 'http' });
+  const service = new BerthService(ports, { transport: opts.transport ?? 'http', ...(opts.secretsProtection ? { secretsProtection: opts.secretsProtection } : {}) });
   let down: Promise<void> | null = null;
   return {
     service,

@@ -26,6 +26,8 @@ export const SettingsSchema = z.object({
   allowGpuSharing: z.boolean(),
   /** Apply resources.cpu / memory from config.yaml as container limits. */
   applyResourceLimits: z.boolean(),
+  /** Desktop app only, read at launch: Chromium's GPU process stays off the GPUs (and NVIDIA + Wayland black windows go away). */
+  disableHardwareAcceleration: z.boolean(),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -40,6 +42,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   gatewayRequireKeyOnLoopback: false,
   allowGpuSharing: false,
   applyResourceLimits: false,
+  disableHardwareAcceleration: false,
 });
 
 export const SETTINGS_FILE = 'settings.json';

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.js';
-import type { SecretEntry } from '../api/contract.js';
+import type { AppInfo, SecretEntry } from '../api/contract.js';
 import { useAction } from '../components/useAction.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 
@@ -9,6 +9,9 @@ export function Secrets() {
   const list = useAction();
   const reload = async () => { const r = await list.run(() => api.secrets.list()); if (r) setItems(r); };
   useEffect(() => { void reload(); }, []);
+  // The desktop app on Linux without a keyring keeps secrets in a 0600 file, not a keychain: say so.
+  const [protection, setProtection] = useState<AppInfo['secretsProtection'] | null>(null);
+  useEffect(() => { api.app.info().then((i) => setProtection(i.secretsProtection ?? null), () => {}); }, []);
   const [name, setName] = useState('');
   // Secret inputs are uncontrolled: React would mirror a controlled value into the DOM attribute.
   const valueRef = useRef<HTMLInputElement>(null);
@@ -32,6 +35,7 @@ export function Secrets() {
         }}>Import from ~/.truss/config.yaml</button>
       </header>
       <p className="muted">Models read secrets as files under <code>/secrets/&lt;name&gt;</code>. Values are never shown, logged, or put in images.</p>
+      {protection?.warning && <div className="note warn" role="note" data-testid="secrets-protection"><div className="note-body">{protection.warning}</div></div>}
       <ErrorNote error={imp.error ?? list.error} onDismiss={() => { imp.setError(null); list.setError(null); }} />
       {notice && <div className="note ok" role="status"><div className="note-body">{notice}</div><button type="button" className="btn ghost sm" aria-label="Dismiss" onClick={() => setNotice(null)}>✕</button></div>}
       <section className="card" aria-labelledby="add-h">

@@ -47,6 +47,7 @@ export function Settings() {
             <label className="field check"><input type="checkbox" checked={s.shareHfCache} onChange={(e) => patch({ shareHfCache: e.target.checked })} /> Share this machine's Hugging Face cache with containers (servers that fetch by repo id find Berth's downloads)</label>
             <label className="field check"><input type="checkbox" checked={s.applyResourceLimits} onChange={(e) => patch({ applyResourceLimits: e.target.checked })} /> Apply resources.cpu and memory from config.yaml as container limits</label>
             <label className="field check"><input type="checkbox" checked={s.allowGpuSharing} onChange={(e) => patch({ allowGpuSharing: e.target.checked })} /> Let two models share a GPU</label>
+            {info?.transport === 'ipc' && <label className="field check"><input type="checkbox" checked={s.disableHardwareAcceleration} onChange={(e) => patch({ disableHardwareAcceleration: e.target.checked })} /> Turn off hardware acceleration for this window (keeps its GPU process off the GPUs models use; fixes a black window on some NVIDIA + Wayland setups; applies at the next launch)</label>}
           </section>
           <section className="card" aria-labelledby="gw-h">
             <h2 id="gw-h">Gateway</h2>

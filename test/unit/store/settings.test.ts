@@ -28,6 +28,7 @@ describe('SettingsStore', () => {
       gatewayRequireKeyOnLoopback: false,
       allowGpuSharing: false,
       applyResourceLimits: false,
+      disableHardwareAcceleration: false,
     });
     expect(s.problems).toEqual([]);
   });
