@@ -94,7 +94,7 @@ async function inspectOrNull(docker: Docker, ref: string): Promise<Docker.ImageI
   }
 }
 
-function pickDigest(info: Docker.ImageInspectInfo, ref: string): string | null {
+export function pickDigest(info: Docker.ImageInspectInfo, ref: string): string | null {
   const repo = parseImageRef(ref).repository;
   const digests = info.RepoDigests ?? [];
   const match = digests.find((d) => d.slice(0, d.indexOf('@')) === repo) ?? digests.find((d) => parseImageRef(d).repository === repo);

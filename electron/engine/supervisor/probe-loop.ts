@@ -70,7 +70,7 @@ export class ProbeLoop {
       return;
     }
     if (this.tracker.phase !== 'running') return;
-    const timeoutMs = Math.min(5000, Math.max(200, Math.floor(p.periodMs * 0.8)));
+    const timeoutMs = probeTimeoutMs(p.periodMs);
     const [ready, live] = await Promise.all([
       this.probe('readiness', p.readinessPath, timeoutMs),
       this.probe('liveness', p.livenessPath, timeoutMs),
@@ -83,4 +83,9 @@ export class ProbeLoop {
     if (this.emit(this.tracker.evaluate(Date.now()))) return;
     this.schedule(Math.max(0, p.periodMs - (Date.now() - startedAt)));
   }
+}
+
+/** Timeout of one readiness/liveness probe after startup: most of a period, at most 5 s (also the Kubernetes export's timeoutSeconds). */
+export function probeTimeoutMs(periodMs: number): number {
+  return Math.min(5000, Math.max(200, Math.floor(periodMs * 0.8)));
 }
