@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   serve: { summary: 'serve the Berth UI and API over HTTP/WebSocket', load: () => import('./commands/serve.js') },
   secrets: { summary: 'set, list, delete and import secrets', load: () => import('./commands/secrets.js') },
   weights: { summary: 'list or remove model weights in the Hugging Face cache', load: () => import('./commands/weights.js') },
+  export: { summary: 'write Kubernetes manifests for a truss (berth export kubernetes PATH)', load: () => import('./commands/export.js') },
 };
 
 function usage(): string {
