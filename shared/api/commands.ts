@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { DeploymentSummary } from '../deployment.js';
 import type { GpuReport } from '../gpu.js';
 import type { ProbeResult } from '../deployment.js';
+import type { KubernetesExport } from '../kubernetes-export.js';
 import type {
   AppInfo,
   BerthSettings,
@@ -82,6 +83,17 @@ export const commands = {
   'logs.tail': command<LogPage>()(z.object({ id, n: z.number().int().min(1).max(100_000).optional() }).strict()),
   'logs.since': command<LogPage>()(
     z.object({ id, seq: z.number().int().min(0), limit: z.number().int().min(1).max(100_000).optional() }).strict(),
+  ),
+  /** Kubernetes manifests for an open config; secret values only with includeSecrets. */
+  'deployments.exportKubernetes': command<KubernetesExport>()(
+    z.object({
+      id,
+      namespace: z.string().min(1).max(63).optional(),
+      replicas: z.number().int().min(1).max(1000).optional(),
+      includeSecrets: z.boolean().optional(),
+      ingressHost: z.string().min(1).max(253).optional(),
+      storageClass: z.string().min(1).max(253).optional(),
+    }).strict(),
   ),
   'probes.history': command<ProbeResult[]>()(z.object({ id, limit: z.number().int().min(1).max(10_000).optional() }).strict()),
 
