@@ -241,6 +241,27 @@ export class BerthService {
       return detail;
     },
 
+    'deployments.exportKubernetes': async ({ id, ...options }) => {
+      const d = this.deployment(id);
+      const { prepareKubernetesExport } = await import('../export/kubernetes/prepare.js');
+      const secrets = this.ports.secrets;
+      // Values leave the store only when the caller asked (includeSecrets); tokens also resolve weights.
+      const r = await prepareKubernetesExport(d.configPath, {
+        ...options,
+        secrets: { get: async (n) => (secrets.get && !n.startsWith(RESERVED_SECRET_PREFIX) ? secrets.get(n) : null) },
+        imageDigest: d.summary().imageDigest ?? null,
+        settings: this.ports.settings.get() as { shmSize?: string },
+        lookupTimeoutMs: 20_000,
+      });
+      return {
+        yaml: r.stream,
+        files: r.files,
+        objects: r.result.objects.map((o) => ({ kind: o.kind, name: o.name })),
+        notes: [...r.result.notes, ...r.lookups],
+        secretValuesIncluded: r.result.secretValuesIncluded,
+      };
+    },
+
     'logs.tail': async ({ id, n }) => {
       this.logBatcher.flush();
       return this.deployment(id).logsTail(n ?? 1000);

@@ -145,6 +145,7 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
     secrets: {
       names: async () => (await secrets.list()).map((s) => s.name),
       has: (n) => secrets.has(n),
+      get: (n) => secrets.get(n),
       set: (n, v) => secrets.set(n, v),
       delete: async (n) => {
         await secrets.delete(n);

@@ -64,6 +64,8 @@ export interface GpuPort {
 export interface SecretsPort {
   names(): Promise<string[]>;
   has(name: string): Promise<boolean>;
+  /** A value, for exports the user asked to include secrets in (never sent anywhere else). */
+  get?(name: string): Promise<string | null>;
   set(name: string, value: string): Promise<void>;
   delete(name: string): Promise<void>;
 }
