@@ -13,6 +13,7 @@ import { useAction } from '../../components/useAction.js';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import { upsertSummary } from '../../state/deployments.js';
 import { engineStore } from '../../state/connection.js';
+import { KubernetesExport } from '../../components/KubernetesExport.js';
 
 export function Overview({ summary, detail }: { summary: DeploymentSummary; detail: DeploymentDetail | null }) {
   const live = useStore(liveStore(summary.id));
@@ -69,6 +70,7 @@ export function Overview({ summary, detail }: { summary: DeploymentSummary; deta
         <Resources summary={summary} plan={plan} />
         <WeightsView plan={plan} />
         <PlanView detail={detail} />
+        <KubernetesExport id={summary.id} modelName={summary.modelName} />
       </div>
     </div>
   );
