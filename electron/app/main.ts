@@ -1,35 +1,53 @@
 // Electron main: only the desktop shell. All behaviour lives in the engine (BerthService);
 // this file makes the window, binds the contract to IPC, and handles menu, tray and quit.
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, safeStorage, screen, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, safeStorage, screen, session, shell, Tray } from 'electron';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { toErrorShape } from '../../shared/errors.js';
 import type { DeploymentSummary } from '../../shared/deployment.js';
 import type { ExampleInfo, RecentEntry } from '../../shared/api/index.js';
 import { BERTH_UI_ENTRY_URL, BERTH_UI_ORIGIN, BERTH_UI_SCHEME } from '../../shared/ui-origin.js';
 import { allowUiOrigin } from '../engine/gateway/cors.js';
 import { setBerthHome } from '../engine/paths.js';
-import { chooseAppEncryptor } from '../engine/secrets/encryptor.js';
+import { chooseAppEncryptorAsync } from '../engine/secrets/encryptor.js';
 import { createBerthRuntime, type BerthRuntime } from '../engine/service/runtime.js';
-import { configPathsFromArgv } from './argv-paths.js';
+import { appPaths } from './app-paths.js';
+import { configPathsFromArgv, secondInstancePaths, type SecondInstanceData } from './argv-paths.js';
+import { errorPageUrl, preloadErrorPageUrl } from './error-page.js';
 import { bindCommands, forwardEvents } from './ipc.js';
 import { buildMenuTemplate } from './menu.js';
+import { installPermissionHandlers } from './permissions.js';
+import { boundedShutdown, shutdownWarning } from './quit.js';
 import { makeSenderCheck, secureWebPreferences } from './security.js';
+import { hardwareAccelerationOff, userDataDirFor } from './startup-options.js';
 import { trayStatus } from './tray-status.js';
 import { createUiProtocolHandler, UI_SCHEME_PRIVILEGES } from './ui-protocol.js';
-import { loadWindowState, saveWindowState } from './window-state.js';
+import { debounce, loadWindowState, saveWindowState } from './window-state.js';
 
 const DOCS_URL = 'https://docs.baseten.co/development/model/custom-server';
-const here = typeof __dirname !== 'undefined' ? __dirname : join(app.getAppPath(), 'dist', 'app');
-const appRoot = app.getAppPath();
-const rendererDir = join(appRoot, 'dist', 'renderer');
-const rendererIndex = join(rendererDir, 'index.html');
-// Docker cannot bind-mount from inside app.asar, so examples ship unpacked beside it.
-const resourcesDir = app.isPackaged ? join(process.resourcesPath, 'app.asar.unpacked', 'resources') : join(appRoot, 'resources');
+const paths = appPaths({ isPackaged: app.isPackaged, appPath: app.getAppPath(), resourcesPath: process.resourcesPath });
+const rendererDir = paths.rendererDir.path;
+const rendererIndex = paths.rendererIndex.path;
+const resourcesDir = paths.resourcesDir.path;
 const devUrl = !app.isPackaged && process.env.BERTH_DEV_URL ? process.env.BERTH_DEV_URL : null;
+
+// Before ready: the data dir (which also holds the single-instance lock) and hardware acceleration.
+app.setPath('userData', userDataDirFor({ isPackaged: app.isPackaged, appData: app.getPath('appData'), current: app.getPath('userData'), switchValue: app.commandLine.getSwitchValue('user-data-dir') }));
+const hwAccel = hardwareAccelerationOff(process.argv, app.getPath('userData'));
+if (hwAccel.off) app.disableHardwareAcceleration();
 
 // Must happen before app ready: the UI is served from berth://app (see ui-protocol.ts).
 protocol.registerSchemesAsPrivileged([{ scheme: BERTH_UI_SCHEME, privileges: { ...UI_SCHEME_PRIVILEGES } }]);
+
+/** What the shell set up, for `npm run test:app` (read with electronApp.evaluate) and bug reports. */
+interface ShellState {
+  trayIcon: { path: string; empty: boolean; width: number; height: number } | null;
+  trayError: string | null;
+  hardwareAccelerationOff: boolean;
+  userData: string;
+  preloadError: string | null;
+}
+const shellState: ShellState = { trayIcon: null, trayError: null, hardwareAccelerationOff: hwAccel.off, userData: app.getPath('userData'), preloadError: null };
+(globalThis as { berthShellState?: ShellState }).berthShellState = shellState;
 
 let runtime: BerthRuntime | null = null;
 let win: BrowserWindow | null = null;
@@ -81,7 +99,7 @@ async function refreshChrome(): Promise<void> {
     openDocs: () => void shell.openExternal(DOCS_URL),
     openDataDir: () => runtime && void shell.openPath(runtime.dataDir),
     showAbout: () => void dialog.showMessageBox({ type: 'info', title: 'About Berth', message: `Berth ${app.getVersion()}`, detail: 'Run Truss custom-server models on your own GPUs.' }),
-  });
+  }, process.platform, { devTools: !app.isPackaged });
   Menu.setApplicationMenu(Menu.buildFromTemplate(template as Electron.MenuItemConstructorOptions[]));
   tray?.setToolTip(trayStatus((list.ok ? list.result : []) as DeploymentSummary[]));
 }
@@ -95,9 +113,20 @@ function createWindow(dataDir: string): BrowserWindow {
     show: false,
     title: 'Berth',
     backgroundColor: '#111318',
-    webPreferences: secureWebPreferences(join(here, 'preload.cjs')),
+    webPreferences: secureWebPreferences(paths.preload.path),
   });
   if (state.maximized) w.maximize();
+  // Without its preload the UI cannot reach Berth: say so instead of showing a blank window.
+  // Once only: the error page loads with the same (failing) preload.
+  let preloadFailed = false;
+  w.webContents.on('preload-error', (_e, preloadPath, error) => {
+    console.error(`berth: preload ${preloadPath} failed: ${error?.stack ?? error}`);
+    shellState.preloadError = String(error?.message ?? error);
+    if (preloadFailed) return;
+    preloadFailed = true;
+    void w.loadURL(preloadErrorPageUrl(preloadPath, error));
+    w.show();
+  });
   w.once('ready-to-show', () => w.show());
   // The UI never navigates away or opens windows; links go to the system browser.
   w.webContents.on('will-navigate', (e) => e.preventDefault());
@@ -105,20 +134,24 @@ function createWindow(dataDir: string): BrowserWindow {
     if (/^https?:\/\//.test(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  const persist = () => {
+  const persist = debounce(() => {
     if (w.isDestroyed()) return;
     const b = w.getNormalBounds();
     void saveWindowState(dataDir, { ...b, maximized: w.isMaximized() }).catch(() => {});
-  };
-  w.on('resized', persist);
-  w.on('moved', persist);
-  w.on('close', persist);
+  }, 500);
+  // 'move'/'resize' fire on every platform (Linux has no 'moved'/'resized'); debounced.
+  for (const ev of ['move', 'resize', 'maximize', 'unmaximize'] as const) w.on(ev as 'move', persist);
+  w.on('close', () => {
+    persist();
+    persist.flush();
+  });
   w.on('closed', () => {
+    persist.cancel();
     if (win === w) win = null;
   });
   if (devUrl) void w.loadURL(devUrl);
   else if (existsSync(rendererIndex)) void w.loadURL(BERTH_UI_ENTRY_URL);
-  else void w.loadURL(`data:text/plain;charset=utf-8,${encodeURIComponent(`The Berth UI is not built (${rendererIndex} is missing). Run 'npm run build' and start again.`)}`);
+  else void w.loadURL(errorPageUrl('The Berth UI is not built', `${rendererIndex} is missing.`, "Run 'npm run build' and start Berth again."));
   return w;
 }
 
@@ -127,15 +160,20 @@ async function boot(): Promise<void> {
   // The Playground calls deployment gateways from the UI's origin with fetch.
   allowUiOrigin(BERTH_UI_ORIGIN);
   if (devUrl && URL.canParse(devUrl)) allowUiOrigin(new URL(devUrl).origin);
+  const isTrusted = makeSenderCheck(devUrl);
+  // Exactly what the UI uses (loopback fetches, clipboard writes); everything else denied.
+  installPermissionHandlers(session.defaultSession, isTrusted);
   setBerthHome(app.getPath('userData'));
   // The OS keychain only when one backs safeStorage (Linux may fall back to basic_text).
-  const secretsProtection = chooseAppEncryptor(safeStorage);
+  const secretsProtection = await chooseAppEncryptorAsync(safeStorage);
   if (secretsProtection.warning) console.warn(`berth: ${secretsProtection.warning}${secretsProtection.backend ? ` (safeStorage backend: ${secretsProtection.backend})` : ''}`);
+  if (hwAccel.off) console.log(`berth: hardware acceleration is off (${hwAccel.why})`);
   try {
     runtime = await createBerthRuntime({
       dataDir: app.getPath('userData'),
       resourcesDir,
       encryptor: secretsProtection.encryptor,
+      secretsProtection: { protection: secretsProtection.protection, backend: secretsProtection.backend, warning: secretsProtection.warning },
       transport: 'ipc',
       version: app.getVersion(),
       openDialog: openConfigDialog,
@@ -147,7 +185,6 @@ async function boot(): Promise<void> {
     app.quit();
     return;
   }
-  const isTrusted = makeSenderCheck(devUrl);
   bindCommands(ipcMain, runtime.service, isTrusted);
   forwardEvents(runtime.service.events, () => (win && !win.isDestroyed() ? [win.webContents] : []));
   runtime.service.events.subscribe((channel) => {
@@ -155,29 +192,38 @@ async function boot(): Promise<void> {
   });
   win = createWindow(runtime.dataDir);
   try {
-    const icon = nativeImage.createFromPath(join(resourcesDir, 'icons', '32x32.png'));
+    // createFromPath returns an empty image, not an error, for a path that is not there.
+    const icon = nativeImage.createFromPath(paths.trayIcon.path);
+    const size = icon.getSize();
+    shellState.trayIcon = { path: paths.trayIcon.path, empty: icon.isEmpty(), width: size.width, height: size.height };
+    if (icon.isEmpty()) console.warn(`berth: the tray icon ${paths.trayIcon.path} is missing or unreadable; the tray shows no icon.`);
     tray = new Tray(icon);
     tray.on('click', () => {
       if (!win) win = createWindow(runtime!.dataDir);
       win.show();
       win.focus();
     });
-  } catch {
+  } catch (err) {
     tray = null; // Some Linux desktops have no tray: the app works without it.
+    shellState.trayError = err instanceof Error ? err.message : String(err);
   }
   await refreshChrome();
-  await openPaths([...pendingPaths.splice(0), ...configPathsFromArgv(process.argv, { isPackaged: app.isPackaged, cwd: process.cwd() })]);
+  await openPaths([...pendingPaths.splice(0), ...ownArgvPaths]);
 }
 
-if (!app.requestSingleInstanceLock()) {
+const argvOptions = (cwd: string) => ({ cwd, appPath: app.getAppPath(), execPath: process.execPath });
+const ownArgvPaths = configPathsFromArgv(process.argv, argvOptions(process.cwd()));
+// A second launch hands its paths, already resolved, to the running instance.
+const secondInstanceData: SecondInstanceData = { berthConfigPaths: ownArgvPaths };
+if (!app.requestSingleInstanceLock(secondInstanceData as unknown as Record<string, unknown>)) {
   app.quit();
 } else {
-  app.on('second-instance', (_e, argv, cwd) => {
+  app.on('second-instance', (_e, argv, cwd, additionalData) => {
     if (win) {
       if (win.isMinimized()) win.restore();
       win.focus();
     }
-    void openPaths(configPathsFromArgv(argv, { isPackaged: app.isPackaged, cwd }));
+    void openPaths(secondInstancePaths(additionalData, argv, argvOptions(cwd)));
   });
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (ev) => ev.preventDefault());
@@ -193,15 +239,16 @@ if (!app.requestSingleInstanceLock()) {
     e.preventDefault();
     if (quitting) return;
     quitting = true;
-    // Containers are stopped unless the keep-running setting says otherwise.
-    void runtime
-      .shutdown()
-      .catch(() => {})
-      .finally(() => {
-        shutDown = true;
-        tray?.destroy();
-        app.quit();
-      });
+    // Containers are stopped unless the keep-running setting says otherwise; a hung Docker
+    // stop must not keep Berth from quitting (quit.ts).
+    const rt = runtime;
+    void boundedShutdown(() => rt.shutdown()).then((outcome) => {
+      const warning = shutdownWarning(outcome);
+      if (warning) console.warn(`berth: ${warning}`);
+      shutDown = true;
+      tray?.destroy();
+      app.quit();
+    });
   });
   void app.whenReady().then(boot);
 }

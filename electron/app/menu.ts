@@ -19,7 +19,11 @@ export interface MenuActions {
   showAbout(): void;
 }
 
-export function buildMenuTemplate(recent: RecentEntry[], examples: ExampleInfo[], a: MenuActions, platform = process.platform): MenuItem[] {
+/**
+ * `devTools` (development builds only) adds Reload and Developer Tools: in the installed app a
+ * reload drops the UI's state mid-action and DevTools is a console into the privileged UI.
+ */
+export function buildMenuTemplate(recent: RecentEntry[], examples: ExampleInfo[], a: MenuActions, platform = process.platform, opts: { devTools?: boolean } = {}): MenuItem[] {
   const recentItems: MenuItem[] = recent.length
     ? recent.slice(0, 10).map((r) => ({ label: r.modelName ? `${r.modelName} — ${r.path}` : r.path, enabled: r.exists, click: () => a.openPath(r.path) }))
     : [{ label: 'No recent configs', enabled: false }];
@@ -43,7 +47,14 @@ export function buildMenuTemplate(recent: RecentEntry[], examples: ExampleInfo[]
     { label: 'Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
     {
       label: 'View',
-      submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
+      submenu: [
+        ...(opts.devTools ? [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' as const }] : []),
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+      ],
     },
     { label: 'Help', submenu: [{ label: 'Berth Documentation', click: () => a.openDocs() }, { label: 'About Berth', click: () => a.showAbout() }] },
   ];

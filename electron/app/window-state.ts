@@ -58,3 +58,31 @@ export function loadWindowState(dataDir: string, displays: Rect[]): WindowState 
 export async function saveWindowState(dataDir: string, s: WindowState): Promise<void> {
   await writeJsonAtomic(windowStateFile(dataDir), s, { mode: 0o600 });
 }
+
+/**
+ * Calls `fn` once `ms` after the last call (a drag or resize emits many events), and
+ * `flush()` runs a pending call at once (on close). On Linux, Electron emits only 'move' and
+ * 'resize' ('moved' and 'resized' are macOS/Windows only), so the state is saved from those.
+ */
+export function debounce(fn: () => void, ms: number): { (): void; flush(): void; cancel(): void } {
+  let timer: NodeJS.Timeout | null = null;
+  const run = () => {
+    timer = null;
+    fn();
+  };
+  const d = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(run, ms);
+  };
+  d.flush = () => {
+    if (timer) {
+      clearTimeout(timer);
+      run();
+    }
+  };
+  d.cancel = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  };
+  return d;
+}

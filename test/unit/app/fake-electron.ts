@@ -1,5 +1,7 @@
 // A stand-in for the `electron` module: the Electron binary cannot run in this environment
 // (no display, no GPU), so the shell's wiring is checked against this recording fake.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { vi } from 'vitest';
 
 export interface FakeElectron {
@@ -14,6 +16,19 @@ export interface FakeElectron {
   menus: unknown[];
   /** What safeStorage reports: set before main is imported. Default: no encryption. */
   safeStorage: { available: boolean; backend: string };
+  /** Which safeStorage calls main made (the sync ones are deprecated in Electron 45). */
+  safeStorageCalls: string[];
+  /** The permission handlers main set on session.defaultSession. */
+  permissionCheck: ((wc: unknown, permission: string, origin: string, details: { requestingUrl?: string; isMainFrame?: boolean }) => boolean) | null;
+  permissionRequest: ((wc: unknown, permission: string, cb: (granted: boolean) => void, details: { requestingUrl?: string; isMainFrame?: boolean }) => void) | null;
+  /** requestSingleInstanceLock's additionalData, and app.setPath / disableHardwareAcceleration calls. */
+  lockData: unknown;
+  setPaths: Record<string, string>;
+  hardwareAccelerationDisabled: boolean;
+  /** Command-line switches main can read (app.commandLine.getSwitchValue). */
+  switches: Record<string, string>;
+  /** nativeImage.createFromPath calls, and whether each path existed (an empty image otherwise, as in Electron). */
+  images: Array<{ path: string; empty: boolean }>;
   module: Record<string, unknown>;
 }
 
@@ -23,15 +38,37 @@ export interface FakeWindow {
   loaded: string | null;
   webContentsEvents: Map<string, (...a: unknown[]) => void>;
   windowOpenHandler: ((d: { url: string }) => { action: string }) | null;
+  /** BrowserWindow events ('move', 'resize', 'close'…) with their listeners. */
+  events: Map<string, Array<() => void>>;
+  /** What getNormalBounds answers (tests move the window by changing it). */
+  bounds: { x: number; y: number; width: number; height: number };
 }
 
 export function makeFakeElectron(userData: string, appPath: string): FakeElectron {
-  const fake: FakeElectron = { ready: false, protocolCalls: [], protocolHandlers: new Map(), windows: [], handlers: new Map(), appEvents: new Map(), menus: [], safeStorage: { available: false, backend: 'unknown' }, module: {} };
+  const fake: FakeElectron = {
+    ready: false,
+    protocolCalls: [],
+    protocolHandlers: new Map(),
+    windows: [],
+    handlers: new Map(),
+    appEvents: new Map(),
+    menus: [],
+    safeStorage: { available: false, backend: 'unknown' },
+    safeStorageCalls: [],
+    permissionCheck: null,
+    permissionRequest: null,
+    lockData: undefined,
+    setPaths: {},
+    hardwareAccelerationDisabled: false,
+    switches: {},
+    images: [],
+    module: {},
+  };
   class BrowserWindow {
     webContents: Record<string, unknown>;
     private readonly rec: FakeWindow;
     constructor(options: FakeWindow['options']) {
-      this.rec = { options, sent: [], loaded: null, webContentsEvents: new Map(), windowOpenHandler: null };
+      this.rec = { options, sent: [], loaded: null, webContentsEvents: new Map(), windowOpenHandler: null, events: new Map(), bounds: { x: 0, y: 0, width: 1280, height: 820 } };
       fake.windows.push(this.rec);
       const rec = this.rec;
       this.webContents = {
@@ -42,7 +79,11 @@ export function makeFakeElectron(userData: string, appPath: string): FakeElectro
       };
     }
     once() {}
-    on() {}
+    on(ev: string, fn: () => void) {
+      const l = this.rec.events.get(ev) ?? [];
+      l.push(fn);
+      this.rec.events.set(ev, l);
+    }
     show() {}
     focus() {}
     maximize() {}
@@ -56,7 +97,7 @@ export function makeFakeElectron(userData: string, appPath: string): FakeElectro
       return false;
     }
     getNormalBounds() {
-      return { x: 0, y: 0, width: 1280, height: 820 };
+      return { ...this.rec.bounds };
     }
     loadFile(p: string) {
       this.rec.loaded = p;
@@ -77,7 +118,19 @@ export function makeFakeElectron(userData: string, appPath: string): FakeElectro
   }
   fake.module = {
     app: {
-      requestSingleInstanceLock: () => true,
+      requestSingleInstanceLock: (data?: unknown) => {
+        fake.lockData = data;
+        return true;
+      },
+      setPath: (name: string, p: string) => {
+        if (fake.ready) throw new Error('setPath(userData) must happen before ready');
+        fake.setPaths[name] = p;
+      },
+      disableHardwareAcceleration: () => {
+        if (fake.ready) throw new Error('app.disableHardwareAcceleration() can only be called before app is ready');
+        fake.hardwareAccelerationDisabled = true;
+      },
+      commandLine: { getSwitchValue: (name: string) => fake.switches[name] ?? '' },
       on: (ev: string, fn: (...a: unknown[]) => void) => {
         const l = fake.appEvents.get(ev) ?? [];
         l.push(fn);
@@ -88,7 +141,8 @@ export function makeFakeElectron(userData: string, appPath: string): FakeElectro
           fake.ready = true;
         }),
       isReady: () => fake.ready,
-      getPath: () => userData,
+      // userData unless main moved it (the dev app's own data dir): tests read where main put it.
+      getPath: (name: string) => (name === 'appData' ? join(userData, 'appData') : (fake.setPaths[name] ?? userData)),
       getAppPath: () => appPath,
       getVersion: () => '0.0.0-test',
       isPackaged: false,
@@ -114,16 +168,38 @@ export function makeFakeElectron(userData: string, appPath: string): FakeElectro
     },
     dialog: { showOpenDialog: vi.fn(async () => ({ canceled: true, filePaths: [] })), showErrorBox: vi.fn(), showMessageBox: vi.fn() },
     Menu: { buildFromTemplate: (t: unknown) => t, setApplicationMenu: (m: unknown) => fake.menus.push(m) },
-    nativeImage: { createFromPath: () => ({}) },
+    nativeImage: {
+      createFromPath: (p: string) => {
+        const empty = !existsSync(p);
+        fake.images.push({ path: p, empty });
+        return { isEmpty: () => empty, getSize: () => (empty ? { width: 0, height: 0 } : { width: 32, height: 32 }) };
+      },
+    },
+    session: {
+      defaultSession: {
+        setPermissionCheckHandler: (h: FakeElectron['permissionCheck']) => (fake.permissionCheck = h),
+        setPermissionRequestHandler: (h: FakeElectron['permissionRequest']) => (fake.permissionRequest = h),
+      },
+    },
     // Electron's rules: available with basic_text on Linux too; the backend is Linux-only
     // and 'unknown' before ready. The "encryption" is reversible so round trips can be checked.
     safeStorage: {
-      isEncryptionAvailable: () => fake.safeStorage.available,
-      encryptString: (plain: string) => Buffer.from(`enc:${plain}`),
+      isEncryptionAvailable: () => (fake.safeStorageCalls.push('isEncryptionAvailable'), fake.safeStorage.available),
+      encryptString: (plain: string) => (fake.safeStorageCalls.push('encryptString'), Buffer.from(`enc:${plain}`)),
       decryptString: (b: Buffer) => {
+        fake.safeStorageCalls.push('decryptString');
         const t = b.toString();
         if (!t.startsWith('enc:')) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
         return t.slice(4);
+      },
+      // Electron 45's async API: same ciphertext format, so either side reads the other's data.
+      isAsyncEncryptionAvailable: async () => (fake.safeStorageCalls.push('isAsyncEncryptionAvailable'), fake.safeStorage.available),
+      encryptStringAsync: async (plain: string) => (fake.safeStorageCalls.push('encryptStringAsync'), Buffer.from(`enc:${plain}`)),
+      decryptStringAsync: async (b: Buffer) => {
+        fake.safeStorageCalls.push('decryptStringAsync');
+        const t = b.toString();
+        if (!t.startsWith('enc:')) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptStringAsync.');
+        return { result: t.slice(4), shouldReEncrypt: false };
       },
       getSelectedStorageBackend: () => (fake.ready ? fake.safeStorage.backend : 'unknown'),
     },

@@ -1,6 +1,6 @@
 // Electron main, checked against a fake `electron` module (the real binary cannot run here)
 // and a fake runtime (the engine is covered by its own tests; here only the shell's wiring).
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -16,6 +16,8 @@ mkdirSync(join(appRoot, 'dist', 'renderer', 'assets'), { recursive: true });
 writeFileSync(join(appRoot, 'dist', 'renderer', 'index.html'), '<!doctype html><script type="module" src="./assets/app.js"></script>');
 writeFileSync(join(appRoot, 'dist', 'renderer', 'assets', 'app.js'), 'export {};');
 writeFileSync(join(appRoot, 'secret.txt'), 'outside the UI folder');
+mkdirSync(join(appRoot, 'resources', 'icons'), { recursive: true });
+copyFileSync(join(__dirname, '../../../resources/icons/32x32.png'), join(appRoot, 'resources', 'icons', '32x32.png'));
 const userData = mkdtempSync(join(tmpdir(), 'berth-app-test-'));
 const trussDir = mkdtempSync(join(tmpdir(), 'berth-app-truss-'));
 writeFileSync(join(trussDir, 'config.yaml'), 'model_name: argv-model\n');
@@ -133,6 +135,57 @@ describe('electron main', () => {
     const file = menu.find((m) => m.label === 'File')!;
     expect(file.submenu!.map((i) => i.label)).toEqual(expect.arrayContaining(['Open Config…', 'Open Recent', 'Examples']));
     expect(menu.map((m) => m.label)).toEqual(expect.arrayContaining(['View', 'Help']));
+  });
+
+  it('grants berth://app exactly its permissions (loopback fetches, clipboard writes) and denies the rest', () => {
+    const check = fake.permissionCheck!;
+    const ui = { requestingUrl: 'berth://app/index.html', isMainFrame: true };
+    expect(check(null, 'loopback-network', 'berth://app', ui)).toBe(true);
+    expect(check(null, 'local-network-access', 'berth://app', ui)).toBe(true);
+    expect(check(null, 'clipboard-sanitized-write', 'berth://app', ui)).toBe(true);
+    expect(check(null, 'media', 'berth://app', ui)).toBe(false);
+    expect(check(null, 'loopback-network', 'https://evil.example', { requestingUrl: 'https://evil.example/' })).toBe(false);
+    const cb = vi.fn();
+    fake.permissionRequest!(null, 'loopback-network', cb, ui);
+    fake.permissionRequest!(null, 'geolocation', cb, ui);
+    expect(cb.mock.calls).toEqual([[true], [false]]);
+  });
+
+  it('uses safeStorage\'s async API only (the sync calls are deprecated in Electron 45)', () => {
+    expect(fake.safeStorageCalls).toContain('isAsyncEncryptionAvailable');
+    expect(fake.safeStorageCalls.filter((c) => ['isEncryptionAvailable', 'encryptString', 'decryptString'].includes(c))).toEqual([]);
+  });
+
+  it('gives the dev app its own data dir (so its own single-instance lock) and hands a second instance its resolved paths', () => {
+    expect(fake.setPaths.userData).toBe(join(userData, 'appData', 'Berth Development'));
+    expect(fake.lockData).toEqual({ berthConfigPaths: [join(trussDir, 'config.yaml')] });
+    const before = calls.filter(([n]) => n === 'deployments.open').length;
+    for (const fn of fake.appEvents.get('second-instance') ?? []) fn({}, ['/x/electron', '--some-chromium-switch', '.'], '/', { berthConfigPaths: [join(trussDir, 'config.yaml')] });
+    return vi.waitFor(() => expect(calls.filter(([n]) => n === 'deployments.open').length).toBe(before + 1));
+  });
+
+  it('loads the tray icon from a file that exists', () => {
+    const tray = fake.images.find((i) => i.path.endsWith('32x32.png'))!;
+    expect(tray).toEqual({ path: join(appRoot, 'resources', 'icons', '32x32.png'), empty: false });
+    expect((globalThis as { berthShellState?: { trayIcon: { empty: boolean } } }).berthShellState!.trayIcon.empty).toBe(false);
+  });
+
+  it('saves the window state when the window moves (debounced), not only on close', async () => {
+    const w = fake.windows[0];
+    expect(w.events.get('move')?.length).toBe(1);
+    expect(w.events.get('resize')?.length).toBe(1);
+    w.bounds = { x: 40, y: 30, width: 1100, height: 700 };
+    for (let i = 0; i < 5; i++) w.events.get('move')![0]();
+    const file = join(userData, 'window-state.json');
+    await vi.waitFor(() => expect(existsSync(file) && JSON.parse(readFileSync(file, 'utf8'))).toEqual({ x: 40, y: 30, width: 1100, height: 700, maximized: false }), { timeout: 3000 });
+  });
+
+  it('shows an error page instead of a blank window when the preload fails', () => {
+    const w = fake.windows[0];
+    w.webContentsEvents.get('preload-error')!({}, '/app/dist/app/preload.cjs', new Error('boom'));
+    expect(w.loaded).toMatch(/^data:text\/html/);
+    expect(decodeURIComponent(w.loaded!)).toContain('Berth could not start its window');
+    expect(decodeURIComponent(w.loaded!)).toContain('boom');
   });
 
   it('stops containers through the runtime before quitting', async () => {

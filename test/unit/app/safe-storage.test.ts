@@ -6,7 +6,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { chooseAppEncryptor, safeStorageEncryptor, type SafeStorageLike } from '../../../electron/engine/secrets/encryptor.js';
+import { chooseAppEncryptor, chooseAppEncryptorAsync, safeStorageEncryptor, type SafeStorageLike } from '../../../electron/engine/secrets/encryptor.js';
 import { SecretStore } from '../../../electron/engine/secrets/store.js';
 import { EventBus } from '../../../electron/engine/service/event-bus.js';
 import { makeFakeElectron, type FakeElectron } from './fake-electron.js';
@@ -92,6 +92,26 @@ describe('the app\'s secret encryptor (safeStorage backend detection)', () => {
       ['new_token', 'file-0600', true],
       ['old_token', 'electron-safe-storage', true],
     ]);
+  });
+
+  it('Electron 45 async API: new values go through encryptStringAsync, and values the sync API wrote still open', async () => {
+    const f = makeFakeElectron(userData, appRoot);
+    f.ready = true;
+    f.safeStorage = { available: true, backend: 'gnome_libsecret' };
+    const s = f.module.safeStorage as SafeStorageLike;
+    const file = join(userData, 'async', 'secrets.json');
+    await new SecretStore({ file, encryptor: safeStorageEncryptor(s)! }).set('sync_written', 'v1');
+    const c = await chooseAppEncryptorAsync(s, 'linux');
+    expect(c).toMatchObject({ protection: 'os-keychain', backend: 'gnome_libsecret', warning: null });
+    f.safeStorageCalls.length = 0;
+    const store = new SecretStore({ file, encryptor: c.encryptor });
+    await store.set('async_written', 'v2');
+    expect(await store.get('sync_written')).toBe('v1');
+    expect(await store.resolveForPlan(['async_written', 'sync_written'])).toEqual({ async_written: 'v2', sync_written: 'v1' });
+    expect(new Set(f.safeStorageCalls)).toEqual(new Set(['encryptStringAsync', 'decryptStringAsync']));
+    // basic_text through the async API is still not a keychain.
+    f.safeStorage.backend = 'basic_text';
+    expect((await chooseAppEncryptorAsync(s, 'linux')).protection).toBe('file-0600');
   });
 
   it('main (on Linux) hands the runtime the file store and logs the warning when safeStorage is on basic_text', () => {

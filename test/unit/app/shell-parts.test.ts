@@ -30,11 +30,18 @@ describe('window state', () => {
 });
 
 describe('argv paths', () => {
-  it('keeps existing paths after the app path, skipping flags', () => {
+  it('keeps existing configs wherever they are, skipping the executable, the app folder and switches', () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-argv-'));
     writeFileSync(join(dir, 'config.yaml'), '');
-    expect(configPathsFromArgv(['electron', '.', '--inspect', 'config.yaml', 'missing.yaml'], { isPackaged: false, cwd: dir })).toEqual([join(dir, 'config.yaml')]);
-    expect(configPathsFromArgv(['/opt/Berth/berth-app', dir], { isPackaged: true, cwd: '/' })).toEqual([dir]);
+    writeFileSync(join(dir, 'notes.txt'), '');
+    const app = mkdtempSync(join(tmpdir(), 'berth-argv-app-'));
+    expect(configPathsFromArgv(['electron', app, '--inspect', 'config.yaml', 'missing.yaml'], { cwd: dir, appPath: app })).toEqual([join(dir, 'config.yaml')]);
+    expect(configPathsFromArgv(['/opt/Berth/berth-app', dir], { cwd: '/' })).toEqual([dir]);
+    // Chromium may put its switches first and the app folder anywhere (second-instance argv).
+    expect(configPathsFromArgv(['electron', '--enable-features=X', '--user-data-dir=/tmp/x', 'config.yaml', app, 'notes.txt', '.'], { cwd: dir, appPath: app })).toEqual([join(dir, 'config.yaml'), dir]);
+    // The app folder given as '.' is never taken for a truss, even when it holds a config.yaml.
+    writeFileSync(join(app, 'config.yaml'), '');
+    expect(configPathsFromArgv(['electron', '.'], { cwd: app, appPath: app })).toEqual([]);
   });
 });
 
