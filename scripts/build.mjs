@@ -12,6 +12,10 @@ const entries = [
 if (existsSync('electron/app/main.ts')) {
   entries.push({ entryPoints: ['electron/app/main.ts'], outfile: 'dist/app/main.cjs', format: 'cjs', external: ['electron'] });
 }
+if (existsSync('electron/app/preflight.ts')) {
+  // `npm start` runs it with plain Node before `electron .` (Electron binary, Linux sandbox).
+  entries.push({ entryPoints: ['electron/app/preflight.ts'], outfile: 'dist/app/preflight.mjs', format: 'esm' });
+}
 if (existsSync('electron/app/preload.ts')) {
   // The preload runs sandboxed: it may only require('electron'), so it is bundled whole.
   entries.push({ entryPoints: ['electron/app/preload.ts'], outfile: 'dist/app/preload.cjs', format: 'cjs', packages: 'bundle', external: ['electron'] });

@@ -33,6 +33,8 @@ describe('electron-builder.yml', () => {
     expect(config.asar).toBe(true);
     expect(config.files).toEqual(expect.arrayContaining(['dist/**', 'resources/**', 'package.json']));
     expect(config.asarUnpack).toContain('resources/examples/**');
+    // The tray icon is read from app.asar.unpacked (electron/app/app-paths.ts).
+    expect(config.asarUnpack).toContain('resources/icons/*.png');
   });
 
   it('turns on the hardening fuses', () => {
@@ -44,7 +46,31 @@ describe('electron-builder.yml', () => {
       enableEmbeddedAsarIntegrityValidation: true,
       onlyLoadAppFromAsar: true,
       grantFileProtocolExtraPrivileges: false,
+      // Unsigned macOS arm64 builds are killed after the flip unless re-signed ad hoc.
+      resetAdHocDarwinSignature: true,
     });
+  });
+
+  it('names the window class consistently: desktopName, the .desktop file name and StartupWMClass', () => {
+    // Electron 45 takes the Wayland app_id and X11 WM_CLASS from package.json desktopName.
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(pkg.desktopName).toBe('dev.berth.app.desktop');
+    const wmClass = pkg.desktopName.replace(/\.desktop$/, '');
+    expect(wmClass).toBe(config.appId);
+    expect(config.linux.syncDesktopName).toBe(true);
+    expect(config.linux.desktop.entry.StartupWMClass).toBe(wmClass);
+    expect(readFileSync(join(root, 'resources/linux/berth.desktop'), 'utf8')).toMatch(new RegExp(`^StartupWMClass=${wmClass.replace(/\./g, '\\.')}$`, 'm'));
+  });
+
+  it('states the Node versions: engines for running and testing, README for the Electron download and packaging (22.12+)', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(pkg.engines.node).toBe('>=20.19.0');
+    // What the packaging tools themselves declare.
+    for (const dep of ['electron', '@electron/get', '@electron/rebuild']) {
+      const engines = JSON.parse(readFileSync(join(root, 'node_modules', dep, 'package.json'), 'utf8')).engines;
+      expect(engines.node.replace(/\s/g, ''), dep).toBe('>=22.12.0');
+    }
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toMatch(/Node\.js 22\.12/);
   });
 
   it('targets AppImage + deb (Development), nsis and dmg, with a 512x512 icon', () => {

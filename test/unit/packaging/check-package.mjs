@@ -3,7 +3,9 @@
 // using a stub Electron (the real binary cannot be downloaded or run here: it is a small
 // file carrying Electron's fuse sentinel so the hardened fuses can be flipped and read
 // back), then inspects the result: app.asar holds the built app and resources, and no
-// sources, tests or secrets; the fuses are set as electron-builder.yml asks.
+// sources, tests or secrets; every path the main process computes for a packaged build
+// (electron/app/app-paths.ts, compiled here with esbuild) exists there; the fuses are set as
+// electron-builder.yml asks, including the macOS ad-hoc re-signing after the flip.
 // Slow (tens of seconds), so it is not part of `npm test`. Needs `npm run build` first
 // (dist/app/main.cjs, dist/app/preload.cjs, dist/renderer/index.html).
 import { spawnSync } from 'node:child_process';
@@ -12,6 +14,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { parse as parseYaml } from 'yaml';
 
 const require = createRequire(import.meta.url);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -21,6 +25,15 @@ const STOCK_WIRE = '10110001';
 const EXPECTED = { 0: '0', 1: '1', 2: '0', 3: '0', 4: '1', 5: '1', 7: '0' };
 const problems = [];
 const t0 = Date.now();
+
+// The same path computations main.ts uses, not a copy of them.
+const bundled = await build({ entryPoints: [join(root, 'electron/app/app-paths.ts')], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'error' });
+const { appPaths } = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString('base64')}`);
+
+const builderConfig = parseYaml(readFileSync(join(root, 'electron-builder.yml'), 'utf8'));
+// @electron/fuses re-signs ad hoc only for a .app (macOS), so this run cannot exercise it:
+// check that the flag reaches electron-builder, which hands it to @electron/fuses.
+if (builderConfig.electronFuses?.resetAdHocDarwinSignature !== true) problems.push('electronFuses.resetAdHocDarwinSignature is not true: unsigned macOS arm64 builds would be killed at launch after the fuse flip');
 
 for (const f of ['dist/app/main.cjs', 'dist/app/preload.cjs', 'dist/renderer/index.html']) {
   if (!existsSync(join(root, f))) {
@@ -59,6 +72,18 @@ try {
   if (!files.some((f) => f.startsWith('/resources/examples/'))) problems.push('app.asar lacks resources/examples/');
   const unpackedExamples = join(unpacked, 'resources', 'app.asar.unpacked', 'resources', 'examples');
   if (existsSync(join(root, 'resources/examples')) && !existsSync(unpackedExamples)) problems.push('resources/examples is not unpacked beside app.asar (Docker cannot mount from inside it)');
+  // Every path main computes when packaged: inside app.asar (read through Electron's fs) or on disk.
+  const resourcesPath = join(unpacked, 'resources');
+  const computed = Object.entries(appPaths({ isPackaged: true, appPath: asarPath, resourcesPath }));
+  for (const [name, p] of computed) {
+    let ok;
+    if (p.inAsar) {
+      const inner = p.path.slice(asarPath.length).replace(/\\/g, '/');
+      ok = p.path.startsWith(asarPath) && (has(inner) || files.some((f) => f.startsWith(`${inner}/`)));
+    } else ok = existsSync(p.path);
+    if (!ok) problems.push(`${name} (${p.purpose}) is not in the package: ${p.path}${p.inAsar ? ' (inside app.asar)' : ''}`);
+  }
+  console.log(`check:package: ${computed.length} packaged paths main computes: ${computed.filter(([, p]) => !p.inAsar).map(([, p]) => p.path.slice(unpacked.length + 1)).join(', ')} on disk; the rest in app.asar`);
   const bad = files.filter(
     (f) =>
       f.startsWith('/test/') ||
