@@ -22,6 +22,7 @@ export type BerthErrorCode =
   | 'WEIGHTS_UNREACHABLE'
   | 'WEIGHTS_DISK_FULL'
   | 'WEIGHTS_FAILED'
+  | 'FIT_UNKNOWN'
   | 'INTERNAL';
 
 export interface BerthErrorShape {

@@ -10,7 +10,10 @@ import { ROUTE_PREFIXES, unservedRoutes } from '../../../shared/routes.js';
 import { buildRunPlan, type MachineFacts } from '../../../shared/truss/plan.js';
 import { dockerRunCommand } from '../../../shared/truss/docker-run.js';
 import { formatBytes } from '../../../shared/truss/units.js';
+import { unknownEstimate, type MemoryEstimate } from '../../../shared/fit/types.js';
+import type { TrussConfig } from '../../../shared/truss/schema.js';
 import { colors, formatFileError, formatIssueLine } from '../format/issues.js';
+import { describeMemory } from '../format/memory.js';
 
 const USAGE = `usage: berth plan PATH [--json] [--cpu]
 
@@ -109,6 +112,18 @@ async function resolveWeights(plan: RunPlan): Promise<WeightsRows> {
   return describePlanWeights(plan, { secrets: new SecretStore() }, AbortSignal.timeout(30_000));
 }
 
+/** The fit estimate for the config on this machine's GPUs (as nvidia-smi reports them), plan or no plan. */
+async function estimate(config: TrussConfig, plan: RunPlan | null, gpus: GpuInfo[], cpuOnly: boolean): Promise<MemoryEstimate> {
+  const { estimateConfigMemory } = await import('../../engine/fit/estimate-config.js');
+  const { weightsContext } = await import('../../engine/weights/stage.js');
+  const { SecretStore } = await import('../../engine/secrets/store.js');
+  try {
+    return await estimateConfigMemory(config, plan, { gpus, cpuOnly, weights: weightsContext({ secrets: new SecretStore() }, { signal: AbortSignal.timeout(30_000) }) });
+  } catch (err) {
+    return unknownEstimate(`the estimate failed: ${toErrorShape(err).message}`);
+  }
+}
+
 function weightsJson(r: WeightsRows[number]) {
   const e = r.entry;
   const base = { key: e.key, index: e.index, repoId: e.repoId, revision: e.revision, target: e.target, allowPatterns: e.allowPatterns, ignorePatterns: e.ignorePatterns };
@@ -164,7 +179,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   if (!loaded.config) {
-    if (values.json) console.log(JSON.stringify({ plan: null, issues: loaded.issues, error: null }, null, 2));
+    if (values.json) console.log(JSON.stringify({ plan: null, issues: loaded.issues, error: null, memory: unknownEstimate('the config has errors: fix them first') }, null, 2));
     else for (const i of loaded.issues) console.error(formatIssueLine(i, ce));
     return 1;
   }
@@ -181,18 +196,21 @@ export async function run(argv: string[]): Promise<number> {
   });
   const all = [...loaded.issues, ...issues].sort((a, b) => a.line - b.line || a.col - b.col);
   // Weights are resolved against the Hub (or the cache offline): nothing is downloaded here.
-  const weights = plan && plan.weights.length ? await resolveWeights(plan) : [];
+  // The estimate reads config.json and safetensors headers only: never the weights.
+  const [weights, memory] = await Promise.all([plan && plan.weights.length ? resolveWeights(plan) : Promise.resolve([]), estimate(loaded.config, plan, machine.facts.gpus, Boolean(values.cpu))]);
   if (values.json) {
-    console.log(JSON.stringify({ plan, weights: weights.map(weightsJson), issues: all, dockerRun: plan ? dockerRunCommand(plan) : null, machine: { gpus: machine.facts.gpus.length, note: machine.note } }, null, 2));
+    console.log(JSON.stringify({ plan, memory, weights: weights.map(weightsJson), issues: all, dockerRun: plan ? dockerRunCommand(plan) : null, machine: { gpus: machine.facts.gpus.length, note: machine.note } }, null, 2));
     return plan ? 0 : 1;
   }
   if (machine.note) console.log(c.dim(`note: ${machine.note}`));
   if (!plan) {
     for (const i of all) console.error(formatIssueLine(i, ce));
+    console.log(describeMemory(memory, c));
     return 1;
   }
   console.log(describePlan(plan));
   if (weights.length) console.log(describeWeights(weights, c));
+  console.log(describeMemory(memory, c));
   if (all.length) {
     console.log('');
     for (const i of all) console.log(formatIssueLine(i, c));

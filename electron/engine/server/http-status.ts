@@ -23,6 +23,7 @@ const STATUS: Record<BerthErrorCode, number> = {
   WEIGHTS_UNREACHABLE: 502,
   WEIGHTS_DISK_FULL: 507,
   WEIGHTS_FAILED: 502,
+  FIT_UNKNOWN: 422,
   INTERNAL: 500,
 };
 
