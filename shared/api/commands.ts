@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { DeploymentSummary } from '../deployment.js';
 import type { GpuReport } from '../gpu.js';
+import type { MemoryEstimate } from '../fit/types.js';
 import type { ProbeResult } from '../deployment.js';
 import type { KubernetesExport } from '../kubernetes-export.js';
 import type {
@@ -79,6 +80,8 @@ export const commands = {
   'deployments.stop': command<DeploymentSummary>()(z.object({ id }).strict()),
   'deployments.restart': command<DeploymentSummary>()(z.object({ id }).strict()),
   'deployments.get': command<DeploymentDetail>()(z.object({ id }).strict()),
+  /** Will it fit: the GPU memory estimate for an open config on this machine's GPUs (reads headers, never weights). */
+  'deployments.memory': command<MemoryEstimate>()(z.object({ id, refresh: z.boolean().optional() }).strict()),
 
   'logs.tail': command<LogPage>()(z.object({ id, n: z.number().int().min(1).max(100_000).optional() }).strict()),
   'logs.since': command<LogPage>()(

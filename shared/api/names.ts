@@ -15,6 +15,7 @@ const NAMES: Record<CommandName, true> = {
   'deployments.stop': true,
   'deployments.restart': true,
   'deployments.get': true,
+  'deployments.memory': true,
   'deployments.exportKubernetes': true,
   'logs.tail': true,
   'logs.since': true,

@@ -16,11 +16,8 @@ import { flagValue, hasFlag } from './command.js';
 import { DTYPE_NAME_BYTES, kvBytesPerToken, type ModelShape } from './model-config.js';
 import type { FitGpu, FitVerdict, MemoryEstimate } from './types.js';
 import { unknownEstimate } from './types.js';
+import { GiB, gib, gib2 } from './units.js';
 
-const GiB = 2 ** 30;
-export const gib = (n: number) => `${(n / GiB).toFixed(1)} GiB`;
-/** Weights to the hundredth, as vLLM logs them ("model weights take 14.96GiB"). */
-const gib2 = (n: number) => `${(n / GiB).toFixed(2)} GiB`;
 
 /** CUDA context, cuBLAS workspaces and allocator slack outside PyTorch's tensors (vLLM logs ~0.1-0.6 GiB). */
 export const CUDA_CONTEXT_BYTES = 0.5 * GiB;

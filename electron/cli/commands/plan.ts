@@ -10,8 +10,8 @@ import { ROUTE_PREFIXES, unservedRoutes } from '../../../shared/routes.js';
 import { buildRunPlan, type MachineFacts } from '../../../shared/truss/plan.js';
 import { dockerRunCommand } from '../../../shared/truss/docker-run.js';
 import { formatBytes } from '../../../shared/truss/units.js';
-import { unknownEstimate, type MemoryEstimate } from '../../../shared/fit/types.js';
-import type { TrussConfig } from '../../../shared/truss/schema.js';
+import { unknownEstimate } from '../../../shared/fit/types.js';
+import { cliMemoryEstimate } from '../memory-estimate.js';
 import { colors, formatFileError, formatIssueLine } from '../format/issues.js';
 import { describeMemory } from '../format/memory.js';
 
@@ -112,18 +112,6 @@ async function resolveWeights(plan: RunPlan): Promise<WeightsRows> {
   return describePlanWeights(plan, { secrets: new SecretStore() }, AbortSignal.timeout(30_000));
 }
 
-/** The fit estimate for the config on this machine's GPUs (as nvidia-smi reports them), plan or no plan. */
-async function estimate(config: TrussConfig, plan: RunPlan | null, gpus: GpuInfo[], cpuOnly: boolean): Promise<MemoryEstimate> {
-  const { estimateConfigMemory } = await import('../../engine/fit/estimate-config.js');
-  const { weightsContext } = await import('../../engine/weights/stage.js');
-  const { SecretStore } = await import('../../engine/secrets/store.js');
-  try {
-    return await estimateConfigMemory(config, plan, { gpus, cpuOnly, weights: weightsContext({ secrets: new SecretStore() }, { signal: AbortSignal.timeout(30_000) }) });
-  } catch (err) {
-    return unknownEstimate(`the estimate failed: ${toErrorShape(err).message}`);
-  }
-}
-
 function weightsJson(r: WeightsRows[number]) {
   const e = r.entry;
   const base = { key: e.key, index: e.index, repoId: e.repoId, revision: e.revision, target: e.target, allowPatterns: e.allowPatterns, ignorePatterns: e.ignorePatterns };
@@ -197,7 +185,7 @@ export async function run(argv: string[]): Promise<number> {
   const all = [...loaded.issues, ...issues].sort((a, b) => a.line - b.line || a.col - b.col);
   // Weights are resolved against the Hub (or the cache offline): nothing is downloaded here.
   // The estimate reads config.json and safetensors headers only: never the weights.
-  const [weights, memory] = await Promise.all([plan && plan.weights.length ? resolveWeights(plan) : Promise.resolve([]), estimate(loaded.config, plan, machine.facts.gpus, Boolean(values.cpu))]);
+  const [weights, memory] = await Promise.all([plan && plan.weights.length ? resolveWeights(plan) : Promise.resolve([]), cliMemoryEstimate(loaded.config, plan, machine.facts.gpus, Boolean(values.cpu))]);
   if (values.json) {
     console.log(JSON.stringify({ plan, memory, weights: weights.map(weightsJson), issues: all, dockerRun: plan ? dockerRunCommand(plan) : null, machine: { gpus: machine.facts.gpus.length, note: machine.note } }, null, 2));
     return plan ? 0 : 1;

@@ -7,6 +7,8 @@ import { BerthError, toErrorShape } from '../../../shared/errors.js';
 import type { DeploymentState, LogLine, PullProgress } from '../../../shared/deployment.js';
 import type { DeploymentProgress, WeightsProgress } from '../../../shared/api/types.js';
 import type { RunPlan } from '../../../shared/plan.js';
+import { parseTrussConfig } from '../../../shared/truss/parse.js';
+import { cliMemoryEstimate } from '../memory-estimate.js';
 import { endpointExamples, unservedRoutes } from '../../../shared/routes.js';
 import { formatBytes } from '../../../shared/truss/units.js';
 import { EngineConnection } from '../../engine/docker/connection.js';
@@ -120,6 +122,22 @@ function planSummary(plan: RunPlan, c: ReturnType<typeof colors>): string[] {
   if (plan.secrets.length) lines.push(`  secrets   ${plan.secrets.join(', ')} (mounted read-only at /secrets)`);
   for (const w of plan.warnings) lines.push(`  ${c.yellow('warning')}  ${w}`);
   return lines;
+}
+
+/** The estimate's warning lines when the model will not fit (or barely), else nothing. */
+async function fitWarning(configText: string, plan: RunPlan, c: ReturnType<typeof colors>): Promise<string[]> {
+  const { config } = parseTrussConfig(configText, plan.configPath);
+  if (!config) return [];
+  const { detectGpuHardware } = await import('../../engine/gpu/detect.js');
+  const hw = await detectGpuHardware({ timeoutMs: 5000 }).catch(() => ({ gpus: [] }));
+  const m = await cliMemoryEstimate(config, plan, hw.gpus, false, 15_000);
+  if (m.verdict !== 'does-not-fit' && m.verdict !== 'tight') return [];
+  const paint = m.verdict === 'does-not-fit' ? c.red : c.yellow;
+  return [
+    `  ${paint('memory')}    ${m.reasons[0]}`,
+    ...m.suggestions.slice(0, 3).map((s) => `  ${''.padEnd(9)} ${c.yellow('try:')} ${s}`),
+    ...(m.verdict === 'does-not-fit' ? [`  ${''.padEnd(9)} ${c.dim('starting anyway; Ctrl-C stops (`berth plan PATH` shows the whole estimate)')}`] : []),
+  ];
 }
 
 function endpoints(plan: RunPlan, url: string, apiKey: boolean): string[] {
@@ -240,6 +258,8 @@ async function runTruss(path: string, o: { cpuOnly: boolean; repull: boolean; ga
     }
     for (const l of planSummary(plan, c)) out.line(l);
     if (o.cpuOnly && plan.gpu === null) out.line(c.dim('  (--cpu: running without a GPU)'));
+    // Before the pull: a model that will not fit is said so now, not after the download.
+    if (plan.gpu) for (const l of await fitWarning(d.configText, plan, c)) out.line(l);
 
     const buf = logsFor(d.id)!;
     const printLog = (l: LogLine) => {

@@ -25,6 +25,7 @@ import { parseSecretText } from './secret-import.js';
 import { findOpenConfig, PathPolicy, writeConfigInPlace } from './path-policy.js';
 import { hubCacheDir, weightsViewsRoot } from '../weights/cache-paths.js';
 import { listCachedWeights, removeCachedRepo } from '../weights/inventory.js';
+import { MemoryEstimator } from './memory-estimate.js';
 
 type Handlers = { [K in CommandName]: (input: CommandParsed<K>) => Promise<CommandOutput<K>> };
 
@@ -47,6 +48,7 @@ export class BerthService {
   private readonly deploymentSubs = new Map<string, Unsubscribe>();
   private readonly portSubs: Unsubscribe[] = [];
   private closed = false;
+  private readonly memory: MemoryEstimator;
 
   constructor(
     private readonly ports: ServicePorts,
@@ -59,6 +61,7 @@ export class BerthService {
         folders: [ports.examplesDir],
         recent: async () => (await ports.recent.list()).map((r) => r.path),
       });
+    this.memory = new MemoryEstimator({ gpu: ports.gpu, secrets: ports.secrets, weightsCacheDir: ports.weightsCacheDir });
     this.portSubs.push(ports.engine.onStatus((s) => this.events.emit('engine.status', s)));
     let stopSamples: Unsubscribe | null = null;
     this.portSubs.push(
@@ -223,6 +226,7 @@ export class BerthService {
       d.restart().catch(() => {});
       return d.summary();
     },
+    'deployments.memory': async ({ id, refresh }) => this.memory.estimate(this.deployment(id), { refresh }),
     'deployments.get': async ({ id }) => {
       const d = this.deployment(id);
       const secrets = await Promise.all(d.declaredSecrets().map(async (name) => ({ name, present: await this.ports.secrets.has(name) })));

@@ -9,3 +9,4 @@ export type { DeploymentState, DeploymentSummary, GatewayMetrics, LogLine, Probe
 export type { GpuReport, GpuSample, GpuInfo } from '../../../shared/gpu.js';
 export type { RunPlan } from '../../../shared/plan.js';
 export type { WeightsEntry } from '../../../shared/truss/weights.js';
+export type { MemoryEstimate, FitVerdict, FitGpu } from '../../../shared/fit/types.js';

@@ -14,6 +14,7 @@ import { ErrorNote } from '../../components/ErrorNote.js';
 import { upsertSummary } from '../../state/deployments.js';
 import { engineStore } from '../../state/connection.js';
 import { KubernetesExport } from '../../components/KubernetesExport.js';
+import { MemoryFit } from './MemoryFit.js';
 
 export function Overview({ summary, detail }: { summary: DeploymentSummary; detail: DeploymentDetail | null }) {
   const live = useStore(liveStore(summary.id));
@@ -68,6 +69,7 @@ export function Overview({ summary, detail }: { summary: DeploymentSummary; deta
         <Endpoints summary={summary} plan={plan} />
         <Traffic metrics={live.metrics.at(-1) ?? null} />
         <Resources summary={summary} plan={plan} />
+        <MemoryFit id={summary.id} configKey={detail?.configText ?? null} />
         <WeightsView plan={plan} />
         <PlanView detail={detail} />
         <KubernetesExport id={summary.id} modelName={summary.modelName} />
