@@ -235,7 +235,7 @@ function Resources({ summary, plan }: { summary: DeploymentSummary; plan: RunPla
       <ul className="kv">
         <li><span className="k">Image</span><code className="v ellipsis" title={summary.image}>{summary.image}</code>{plan?.movingTag && <RepullButton summary={summary} />}</li>
         {summary.imageDigest && <li><span className="k">Digest</span><code className="v ellipsis">{summary.imageDigest}</code></li>}
-        <li><span className="k">GPU</span><span className="v">{plan?.gpu ? `${plan.gpu.count} × ${plan.gpu.accelerator ?? 'any'}` : 'none (CPU)'}{summary.gpuDeviceIds.length ? ` · devices ${summary.gpuDeviceIds.join(', ')}` : ''}</span></li>
+        <li><span className="k">GPU</span><span className="v">{!plan ? 'not planned (fix the errors above)' : plan.gpu ? `${plan.gpu.count} × ${plan.gpu.accelerator ?? 'any'}` : 'none (CPU)'}{summary.gpuDeviceIds.length ? ` · devices ${summary.gpuDeviceIds.join(', ')}` : ''}</span></li>
         {plan && <li><span className="k">CPU</span><span className="v">{plan.nanoCpus ? `${plan.nanoCpus / 1e9} cores` : 'unlimited'}</span></li>}
         {plan && <li><span className="k">Memory</span><span className="v">{plan.memoryBytes ? formatBytes(plan.memoryBytes) : 'unlimited'} · shm {formatBytes(plan.shmSizeBytes)}</span></li>}
         {summary.containerId && <li><span className="k">Container</span><code className="v">{summary.containerId.slice(0, 12)}</code></li>}
