@@ -7,6 +7,8 @@ import type { GpuReport } from '../gpu.js';
 import type { MemoryEstimate } from '../fit/types.js';
 import type { ProbeResult } from '../deployment.js';
 import type { KubernetesExport } from '../kubernetes-export.js';
+import type { FileListing, MachineInfo } from '../remote.js';
+import type { ApiResponse } from './transport.js';
 import type {
   AppInfo,
   BerthSettings,
@@ -39,6 +41,9 @@ const secretName = z
   .min(1, 'secret name is required')
   .max(200)
   .regex(/^[A-Za-z0-9_.-]+$/, 'secret names may use letters, digits, "_", "-" and "." only');
+
+// Machine names are used in file names and CLI flags: keep them short and plain.
+const machineName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/i, 'machine names use letters, digits, "-" and "_" (up to 40)');
 
 export const settingsPatchSchema = z
   .object({
@@ -130,6 +135,19 @@ export const commands = {
   'gateway.info': command<GatewayInfo>()(empty),
   /** Creates (or replaces) the gateway API key; the value is returned this once only. */
   'gateway.generateKey': command<{ key: string }>()(empty),
+
+  /** Remote machines (issue 14): this machine plus those added, with connection state. */
+  'machines.list': command<MachineInfo[]>()(empty),
+  'machines.add': command<MachineInfo>()(z.object({ name: machineName, url: z.string().min(1), command: z.string().min(1).max(1000).optional() }).strict()),
+  'machines.remove': command<Ok>()(z.object({ name: machineName }).strict()),
+  /** Connects (or reconnects now) and returns the state reached. */
+  'machines.connect': command<MachineInfo>()(z.object({ name: machineName }).strict()),
+  /** One command run by a remote machine's serve through the tunnel; its reply envelope as the result. */
+  'machines.call': command<ApiResponse<unknown>>()(z.object({ machine: machineName, name: z.string().min(1), input: z.unknown().optional() }).strict()),
+  /** Copies a local truss folder to a folder Berth manages on the machine; returns the path there. */
+  'machines.upload': command<{ path: string }>()(z.object({ machine: machineName, path }).strict()),
+  /** Folders and configs under the folders this Berth may open (the remote file picker). */
+  'files.list': command<FileListing>()(z.object({ dir: z.string().min(1).optional() }).strict().optional()),
 
   /** Native file-open dialog (desktop app only; over HTTP it fails with BAD_REQUEST). */
   'dialog.openConfig': command<{ path: string | null }>()(empty),

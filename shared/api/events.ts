@@ -3,6 +3,7 @@
 import type { DeploymentState, DeploymentSummary, GatewayMetrics, LogLine, ProbeResult, TimelineEvent } from '../deployment.js';
 import type { GpuSample } from '../gpu.js';
 import type { DeploymentProgress, EngineStatus, TaskInfo } from './types.js';
+import type { MachineEvent, MachineInfo } from '../remote.js';
 
 export interface EventMap {
   'engine.status': EngineStatus;
@@ -21,6 +22,10 @@ export interface EventMap {
   task: TaskInfo;
   /** The set of open deployments changed (opened, closed, reloaded). */
   'deployments.changed': { deployments: DeploymentSummary[] };
+  /** A remote machine connected, dropped, is reconnecting (issue 14). */
+  'machine.status': MachineInfo;
+  /** An event of a remote machine's serve, relayed (gateway URLs rewritten to local forwards). */
+  'machine.event': MachineEvent;
 }
 
 export type EventChannel = keyof EventMap;
@@ -38,6 +43,8 @@ const CHANNELS: Record<EventChannel, true> = {
   'gpu.sample': true,
   task: true,
   'deployments.changed': true,
+  'machine.status': true,
+  'machine.event': true,
 };
 export const EVENT_CHANNELS = Object.keys(CHANNELS) as EventChannel[];
 

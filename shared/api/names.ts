@@ -33,6 +33,13 @@ const NAMES: Record<CommandName, true> = {
   'settings.update': true,
   'gateway.info': true,
   'gateway.generateKey': true,
+  'machines.list': true,
+  'machines.add': true,
+  'machines.remove': true,
+  'machines.connect': true,
+  'machines.call': true,
+  'machines.upload': true,
+  'files.list': true,
   'dialog.openConfig': true,
 };
 

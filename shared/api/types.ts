@@ -165,6 +165,8 @@ export interface GatewayInfo {
 
 export interface AppInfo {
   version: string;
+  /** The API contract's version (shared/remote.ts API_VERSION): remote machines compare it. */
+  apiVersion?: number;
   transport: 'ipc' | 'http';
   /** Native dialogs exist (desktop app only). */
   canOpenDialog: boolean;
