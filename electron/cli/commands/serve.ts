@@ -1,7 +1,8 @@
 // `berth serve`: the Berth UI and API over HTTP/WebSocket, for a browser or a remote machine.
 import { allowUiOrigin, disallowUiOrigin } from '../../engine/gateway/cors.js';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { writeServeState } from '../../engine/remote/serve-state.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -34,6 +35,9 @@ options:
                    printed in the URL)
   --no-token       no authentication at all (loopback only). Any local user or program
                    could then read and overwrite configs and start containers.
+  --token-file F   read the token from file F (how a remote machine's Berth starts it:
+                   the token stays out of the process list and environment)
+  --state-file F   write {pid, port, version} to F once listening, remove it on exit
   --keep-running   leave model containers running on exit (default: stop them, unless the
                    keepRunningOnQuit setting is on)
   -h, --help       show this help
@@ -153,6 +157,8 @@ export async function run(argv: string[]): Promise<number> {
         allow: { type: 'string', multiple: true },
         token: { type: 'string' },
         'no-token': { type: 'boolean' },
+        'token-file': { type: 'string' },
+        'state-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -184,14 +190,25 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  let token: string | null | undefined = args.values['no-token'] ? null : args.values.token;
+  if (args.values['token-file']) {
+    try {
+      token = readFileSync(args.values['token-file'], 'utf8').trim();
+    } catch (err) {
+      console.error(`berth serve: --token-file ${args.values['token-file']}: ${(err as Error).message}.`);
+      return 2;
+    }
+  }
   const serving = await startServe({
     paths: args.positionals,
     port,
     host,
     keepRunning: args.values['keep-running'],
     allow: args.values.allow,
-    token: args.values['no-token'] ? null : args.values.token,
+    token,
   });
+  const stateFile = args.values['state-file'];
+  if (stateFile) await writeServeState(stateFile, { pid: process.pid, port: serving.server.port, version: (await serving.runtime.service.call('app.info')).version });
   if (!serving.token) {
     console.error(
       [
@@ -228,6 +245,7 @@ export async function run(argv: string[]): Promise<number> {
         process.exit(130);
       }
       console.log('\nStopping (Ctrl-C again to force)...');
+      if (stateFile) rmSync(stateFile, { force: true });
       serving.stop().then(
         () => resolvePromise(0),
         (err) => {

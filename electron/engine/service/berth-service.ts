@@ -26,6 +26,9 @@ import { findOpenConfig, PathPolicy, writeConfigInPlace } from './path-policy.js
 import { hubCacheDir, weightsViewsRoot } from '../weights/cache-paths.js';
 import { listCachedWeights, removeCachedRepo } from '../weights/inventory.js';
 import { MemoryEstimator } from './memory-estimate.js';
+import { machineHandlers } from './machine-handlers.js';
+import type { Machines } from '../remote/machines.js';
+import { API_VERSION, type MachineEvent, type MachineInfo } from '../../../shared/remote.js';
 
 type Handlers = { [K in CommandName]: (input: CommandParsed<K>) => Promise<CommandOutput<K>> };
 
@@ -38,6 +41,8 @@ export interface BerthServiceOptions {
   secretsProtection?: SecretsProtection;
   /** Which paths deployments.open accepts; default: trust the caller over IPC, else the allowed set (path-policy.ts). */
   paths?: PathPolicy;
+  /** Remote machines (issue 14); without it machines.* answer that they are unavailable. */
+  machines?: Machines;
 }
 
 export class BerthService {
@@ -75,6 +80,13 @@ export class BerthService {
       () => stopSamples?.(),
     );
     for (const d of ports.supervisor.list()) this.watch(d);
+    const machines = opts.machines;
+    if (machines) {
+      const onStatus = (i: MachineInfo) => this.events.emit('machine.status', i);
+      const onEvent = (e: MachineEvent) => this.events.emit('machine.event', e);
+      machines.on('status', onStatus).on('event', onEvent);
+      this.portSubs.push(() => machines.off('status', onStatus).off('event', onEvent));
+    }
     const tasks = ports.supervisor.tasks;
     if (tasks) this.portSubs.push(tasks.onTask((t) => this.events.emit('task', t)));
   }
@@ -163,8 +175,10 @@ export class BerthService {
   }
 
   private readonly handlers: Handlers = {
+    ...machineHandlers(() => this.opts.machines, () => this.paths, () => this.ports.examplesDir),
     'app.info': async () => ({
       version: this.ports.version,
+      apiVersion: API_VERSION,
       transport: this.opts.transport,
       canOpenDialog: !!this.ports.openDialog,
       dataDir: this.ports.dataDir,

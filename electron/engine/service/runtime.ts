@@ -17,6 +17,7 @@ import { validateConfigText } from './validate-text.js';
 import { planSettingsFrom } from '../config/plan-settings.js';
 import { openGateways, type GatewayApplyFailure } from '../supervisor/gateway-adapter.js';
 import type { SupervisorDeps } from './supervisor-wiring.js';
+import { Machines } from '../remote/machines.js';
 
 
 export interface BerthRuntimeOptions {
@@ -187,7 +188,8 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
     openDialog: opts.openDialog,
   };
 
-  const service = new BerthService(ports, { transport: opts.transport ?? 'http', ...(opts.secretsProtection ? { secretsProtection: opts.secretsProtection } : {}) });
+  const machines = new Machines(opts.dataDir, { localVersion: ports.version });
+  const service = new BerthService(ports, { transport: opts.transport ?? 'http', machines, ...(opts.secretsProtection ? { secretsProtection: opts.secretsProtection } : {}) });
   let down: Promise<void> | null = null;
   return {
     service,
@@ -200,7 +202,7 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
         const keepRunning = o.keepRunning ?? settings.get().keepRunningOnQuit;
         service.close();
         settings.off('change', onSettings);
-        await Promise.allSettled([supervisor.shutdown({ keepRunning }), sampler.stop()]);
+        await Promise.allSettled([supervisor.shutdown({ keepRunning }), sampler.stop(), machines.close()]);
         connection.stop();
       })()),
   };
