@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   serve: { summary: 'serve the Berth UI and API over HTTP/WebSocket', load: () => import('./commands/serve.js') },
   secrets: { summary: 'set, list, delete and import secrets', load: () => import('./commands/secrets.js') },
   weights: { summary: 'list or remove model weights in the Hugging Face cache', load: () => import('./commands/weights.js') },
+  remote: { summary: 'add, list and remove remote machines (then --on NAME on run, plan, gpus...)', load: () => import('./commands/remote.js') },
   export: { summary: 'write Kubernetes manifests for a truss (berth export kubernetes PATH)', load: () => import('./commands/export.js') },
 };
 
@@ -35,6 +36,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   guardProcess();
   try {
+    // `--on NAME`: the command acts on a remote machine (remote-on.ts says how, per command).
+    if (rest.some((a) => a === '--on' || a.startsWith('--on='))) {
+      const { takeOn, runOnMachine } = await import('./remote-on.js');
+      const { on, rest: args } = takeOn(rest);
+      return await runOnMachine(name, on ?? '', args);
+    }
     const mod = await cmd.load();
     return await mod.run(rest);
   } catch (err) {

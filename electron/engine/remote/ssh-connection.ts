@@ -170,6 +170,21 @@ export class SshConnection {
     });
   }
 
+  /** Runs a command with its output streamed (the CLI's `--on` for pure-CLI commands); resolves to its exit code. */
+  execStream(command: string, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin?: string }): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err: Error | undefined, ch: ClientChannel) => {
+        if (err) return reject(new BerthError('ENGINE_UNAVAILABLE', `Machine '${this.machine}': could not run a command over SSH: ${err.message}.`, 'Check the connection and retry.'));
+        let code = 1;
+        ch.on('data', (b: Buffer) => io.stdout.write(b));
+        ch.stderr.on('data', (b: Buffer) => io.stderr.write(b));
+        ch.on('exit', (c: number | null) => (code = c ?? 1));
+        ch.on('close', () => resolve(code));
+        ch.end(io.stdin ?? '');
+      });
+    });
+  }
+
   /** A stream to 127.0.0.1:port on the machine (a direct-tcpip channel: no port opened there). */
   forwardOut(port: number): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {

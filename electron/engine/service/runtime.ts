@@ -47,7 +47,7 @@ export interface BerthRuntime {
   shutdown(opts?: { keepRunning?: boolean }): Promise<void>;
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     const here = typeof __dirname !== 'undefined' ? __dirname : fileURLToPath(new URL('.', import.meta.url));
     for (const rel of ['../../package.json', '../../../package.json']) {
