@@ -5,10 +5,13 @@
 // The user's keys, ssh-agent and ~/.ssh/config are used (ssh-target.ts); known_hosts is
 // checked strictly (known-hosts.ts).
 import { readFileSync } from 'node:fs';
-import { Client, utils, type AnyAuthMethod, type ClientChannel, type SFTPWrapper } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader gives only its default export to the bundled CLI.
+import ssh2, { type AnyAuthMethod, type Client as SshClient, type ClientChannel, type SFTPWrapper } from 'ssh2';
 import { BerthError } from '../../../shared/errors.js';
 import { knownHostsName, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
 import type { SshTarget } from './ssh-target.js';
+
+const { Client, utils } = ssh2;
 
 export interface ExecResult {
   code: number | null;
@@ -56,7 +59,7 @@ function hostKeyError(machine: string, t: SshTarget, v: HostKeyVerdict): BerthEr
 }
 
 export class SshConnection {
-  readonly client = new Client();
+  readonly client: SshClient = new Client();
   private closedListeners = new Set<(reason: string) => void>();
   private closed = false;
 
