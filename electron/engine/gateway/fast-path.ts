@@ -15,6 +15,7 @@ import { countSseTokens } from './metrics.js';
 import { upstreamFailure, type RelayHooks } from './proxy.js';
 import type { UpstreamSockets } from './upstream-sockets.js';
 import type { SlotLease } from './limiter.js';
+import type { RequestCapture } from './history/capture.js';
 
 export interface FastAdmission {
   path: string;
@@ -22,6 +23,8 @@ export interface FastAdmission {
   sockets: UpstreamSockets;
   /** The request's concurrency slot: the exchange owns it and gives it back in settle(). */
   lease: SlotLease;
+  /** The request's history record in the making (null: no history kept). */
+  capture: RequestCapture | null;
 }
 
 export interface FastHost {
@@ -243,9 +246,14 @@ class Exchange {
   private readonly onClientDrain = () => this.up?.resume();
   private readonly onUpDrain = () => this.conn.socket.resume();
   private readonly countTokens = (payload: Buffer) => {
-    const n = countSseTokens(payload);
-    if (n > 0) this.host.hooks.onTokens(n);
+    if (this.sse) {
+      const n = countSseTokens(payload);
+      if (n > 0) this.host.hooks.onTokens(n);
+    }
+    this.admission.capture?.responseData(payload);
   };
+  /** Decoded body bytes are wanted: SSE token counting or a history record. */
+  private watchBody = false;
 
   constructor(
     private readonly conn: FastConnection,
@@ -286,6 +294,7 @@ class Exchange {
   /** Request body bytes from the client, in order. */
   sendBody(b: Buffer): void {
     this.bodyLeft -= b.length;
+    this.admission.capture?.requestData(b);
     if (this.up === null) (this.pendingBody ??= []).push(b);
     else this.writeBody(b);
   }
@@ -343,6 +352,8 @@ class Exchange {
     this.host.hooks.onResponseHeaders(this.startedAt);
     const out = clientResponseHeaders(resp.raw, this.admission.headers.requestId);
     this.sse = out.sse;
+    this.watchBody = out.sse || this.admission.capture !== null;
+    this.admission.capture?.responseHead(resp.raw, out.sse);
     this.status = resp.status;
     const h = out.headers;
     let s = 'HTTP/1.1 ' + resp.status + ' ' + (resp.statusText || STATUS_CODES[resp.status] || '') + '\r\n';
@@ -394,9 +405,9 @@ class Exchange {
         clean = n === this.respLeft;
       }
       this.respLeft -= Math.min(n, this.respLeft);
-      if (this.sse) this.countTokens(chunk.subarray(from, end));
+      if (this.watchBody) this.countTokens(chunk.subarray(from, end));
     } else if (resp.framing === 'chunked') {
-      const at = this.scanner!.push(from === 0 ? chunk : chunk.subarray(from), this.sse ? this.countTokens : null);
+      const at = this.scanner!.push(from === 0 ? chunk : chunk.subarray(from), this.watchBody ? this.countTokens : null);
       if (at === -2) {
         this.conn.socket.write(from === 0 ? chunk.subarray(0, 0) : chunk.subarray(0, from));
         return this.fail('HPE_INVALID_CHUNK_SIZE');
@@ -406,7 +417,7 @@ class Exchange {
         finished = true;
         clean = end === chunk.length;
       }
-    } else if (this.sse) this.countTokens(chunk.subarray(from));
+    } else if (this.watchBody) this.countTokens(chunk.subarray(from));
     const piece = end === chunk.length ? chunk : chunk.subarray(0, end);
     const ok = this.conn.socket.write(piece);
     if (finished) return this.complete(clean);
@@ -506,6 +517,7 @@ class Exchange {
     const lease = this.admission.lease;
     if (!lease.held) return;
     lease.release();
+    this.admission.capture?.finish(status);
     this.host.finish(status, this.startedAt);
   }
 }

@@ -29,6 +29,8 @@ import { UpstreamSockets } from './upstream-sockets.js';
 import { sendJson } from './respond.js';
 import { matchRoute, routeList, type RouteOptions } from './routes.js';
 import { rejectUpgrade, relayUpgrade } from './websocket.js';
+import type { RequestLog } from './history/request-log.js';
+import type { RequestCapture } from './history/capture.js';
 
 export interface GatewayOptions {
   deploymentId: string;
@@ -46,6 +48,8 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   apiKey: string | null;
   requireKey: boolean;
+  /** Where every request is recorded (the deployment's history outlives this gateway). */
+  history?: RequestLog | null;
 }
 
 /**
@@ -110,6 +114,7 @@ export class Gateway extends EventEmitter {
   private reconfiguring: Promise<void> = Promise.resolve();
   private readonly fastHost: FastHost;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly history: RequestLog | null;
 
   constructor(opts: GatewayOptions) {
     super();
@@ -121,6 +126,7 @@ export class Gateway extends EventEmitter {
       throw new BerthError('CONFIG_INVALID', `predict_endpoint "${opts.predictEndpoint}" is not a path.`, 'Set docker_server.predict_endpoint to a path starting with "/", e.g. /v1/chat/completions.');
     }
     this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.history = opts.history ?? null;
     this.keys = new KeyChecker(opts.apiKey);
     // Beyond loopback a key is always required.
     this.requireKey = opts.requireKey || !isLoopbackHost(this.bindHost);
@@ -382,7 +388,12 @@ export class Gateway extends EventEmitter {
     const lease = this.limiter.tryAcquire();
     if (lease === null) return null;
     this.touch();
-    return { path: route.target, headers, sockets: target.sockets, lease };
+    const capture = this.history?.begin(performance.now(), head.method, head.url, head.raw, remoteAddress) ?? null;
+    if (capture !== null) {
+      capture.requestId = headers.requestId;
+      capture.upstreamPath = route.target;
+    }
+    return { path: route.target, headers, sockets: target.sockets, lease, capture };
   }
 
   /** Records a fast-path exchange's outcome (its lease is already given back). */
@@ -425,6 +436,7 @@ export class Gateway extends EventEmitter {
     const r = res as SlotResponse;
     r.berthGateway = this;
     r.berthStartedAt = startedAt;
+    r.berthCapture = this.history?.begin(startedAt, req.method ?? 'GET', req.url ?? '/', req.rawHeaders, req.socket.remoteAddress) ?? null;
     // One shared listener (state lives on the response): no closure per request.
     res.on('close', onResponseClose);
     this.touch();
@@ -452,6 +464,10 @@ export class Gateway extends EventEmitter {
       return;
     }
     const path = route.target;
+    if (r.berthCapture) {
+      r.berthCapture.requestId = h.requestId;
+      r.berthCapture.upstreamPath = path;
+    }
     const lease = this.limiter.tryAcquire();
     if (lease !== null) {
       r.berthLease = lease;
@@ -495,7 +511,9 @@ export class Gateway extends EventEmitter {
       lease.release();
     }
     // A client that left before any answer is counted like nginx's 499.
-    this.metrics.countStatus(res.headersSent ? res.statusCode : 499);
+    const status = res.headersSent ? res.statusCode : 499;
+    this.metrics.countStatus(status);
+    r.berthCapture?.finish(status);
     this.metrics.latency.add(performance.now() - startedAt);
     this.touch();
   }
@@ -660,6 +678,7 @@ function isLoopbackAddress(addr: string | undefined): boolean {
 interface SlotResponse extends RelayedResponse {
   /** The request's concurrency slot; given back by the response's one 'close'. */
   berthLease?: SlotLease;
+  berthCapture?: RequestCapture | null;
   berthGateway?: Gateway;
   berthStartedAt?: number;
 }

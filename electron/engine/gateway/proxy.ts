@@ -11,6 +11,7 @@ import { clientResponseHeaders, type RequestHeaderResult } from './headers.js';
 import { countSseTokens } from './metrics.js';
 import { sendJson } from './respond.js';
 import type { UpstreamSockets } from './upstream-sockets.js';
+import type { RequestCapture } from './history/capture.js';
 
 export interface RelayTarget {
   pool: Pool;
@@ -47,6 +48,8 @@ export function createUpstreamPool(host: string, port: number, connections: numb
 
 export interface RelayedResponse extends ServerResponse {
   berthAbort?: (() => void) | null;
+  /** The request's history record in the making, when the gateway keeps one. */
+  berthCapture?: RequestCapture | null;
 }
 
 /** Called when the client's response closes: an unfinished exchange stops upstream too. */
@@ -66,9 +69,12 @@ const BODY_TOO_LARGE = Symbol('body too large');
 export function relay(req: IncomingMessage, res: RelayedResponse, h: RequestHeaderResult, path: string, target: RelayTarget, hooks: RelayHooks, startedAt: number): void {
   const requestId = h.requestId;
   let body: Dispatcher.DispatchOptions['body'] = null;
-  if (h.hasBody === 'length') body = req;
+  const capture = res.berthCapture ?? null;
+  // A recorded body is read through a generator that copies it as it passes; undici still
+  // frames it by the Content-Length header the client sent.
+  if (h.hasBody === 'length') body = capture === null ? req : (tappedBody(req, capture) as unknown as Dispatcher.DispatchOptions['body']);
   // undici streams async iterables (chunked framing); its types omit them.
-  else if (h.hasBody === 'chunked') body = countedBody(req, target.maxBodyBytes) as unknown as Dispatcher.DispatchOptions['body'];
+  else if (h.hasBody === 'chunked') body = countedBody(req, target.maxBodyBytes, capture) as unknown as Dispatcher.DispatchOptions['body'];
   // null = connecting, the client may still go away before the abort handle exists.
   res.berthAbort = null;
   target.pool.dispatch(
@@ -78,11 +84,19 @@ export function relay(req: IncomingMessage, res: RelayedResponse, h: RequestHead
 }
 
 /** Streams a chunked upload, failing once it passes `max` bytes. */
-async function* countedBody(req: IncomingMessage, max: number): AsyncGenerator<Buffer> {
+async function* countedBody(req: IncomingMessage, max: number, capture: RequestCapture | null): AsyncGenerator<Buffer> {
   let bytes = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     bytes += chunk.length;
     if (bytes > max) throw Object.assign(new Error('request body too large'), { [BODY_TOO_LARGE]: true });
+    capture?.requestData(chunk);
+    yield chunk;
+  }
+}
+
+async function* tappedBody(req: IncomingMessage, capture: RequestCapture): AsyncGenerator<Buffer> {
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    capture.requestData(chunk);
     yield chunk;
   }
 }
@@ -119,6 +133,7 @@ class RelayHandler implements Dispatcher.DispatchHandler {
     const raw = new Array<string>(rawHeaders.length);
     for (let i = 0; i < rawHeaders.length; i++) raw[i] = rawHeaders[i].toString('latin1');
     const out = clientResponseHeaders(raw, this.requestId);
+    res.berthCapture?.responseHead(raw, out.sse);
     res.writeHead(statusCode, statusText, out.headers as unknown as OutgoingHttpHeaders);
     this.contentLength = out.contentLength;
     this.sse = out.sse;
@@ -135,6 +150,7 @@ class RelayHandler implements Dispatcher.DispatchHandler {
       const n = countSseTokens(chunk);
       if (n > 0) this.hooks.onTokens(n);
     }
+    res.berthCapture?.responseData(chunk);
     this.seen += chunk.length;
     if (this.seen === this.contentLength) {
       // The whole body is here: it leaves with the headers in one write.
