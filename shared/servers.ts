@@ -124,7 +124,7 @@ export const SERVERS: readonly ServerKind[] = [
       readiness: '/health',
       liveness: '/health',
       predict: { embeddings: '/v1/embeddings', rerank: '/rerank' },
-      command: (a) => ['text-embeddings-router', '--model-id', a.model, '--hostname', '0.0.0.0', '--port', String(a.port)],
+      command: (a) => ['text-embeddings-router', '--model-id', a.model, '--served-model-name', a.servedName, '--hostname', '0.0.0.0', '--port', String(a.port)],
     },
   },
   {

@@ -8,6 +8,7 @@ import type { MemoryEstimate } from '../fit/types.js';
 import type { ProbeResult } from '../deployment.js';
 import type { KubernetesExport } from '../kubernetes-export.js';
 import type { FileListing, MachineInfo } from '../remote.js';
+import type { CatalogEntry, CatalogNeeds, CreatedConfig, HubModelCheck } from '../catalog.js';
 import type { ApiResponse } from './transport.js';
 import type {
   AppInfo,
@@ -57,9 +58,31 @@ export const settingsPatchSchema = z
     allowGpuSharing: z.boolean(),
     applyResourceLimits: z.boolean(),
     disableHardwareAcceleration: z.boolean(),
+    captureRequestBodies: z.boolean(),
   })
   .partial()
   .strict();
+
+// Catalog entry names are folder names; the wizard's input mirrors shared/wizard's WizardInput
+// (its own checks say what is wrong in words, so these only bound the shapes).
+const catalogName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a catalog entry name, as `berth catalog list` shows it');
+const wizardInput = z.object({
+  server: z.enum(['vllm', 'sglang', 'tei', 'infinity', 'llamacpp', 'custom']),
+  task: z.enum(['chat', 'embeddings', 'rerank', 'predict']),
+  modelName: z.string().max(200),
+  repoId: z.string().max(200).nullable(),
+  revision: z.string().max(200),
+  ggufFile: z.string().max(500).optional(),
+  accelerator: z.string().max(40).nullable(),
+  gpuCount: z.number().int(),
+  secrets: z.array(z.string().max(200)).max(50),
+  image: z.string().max(500).optional(),
+  port: z.number().int().optional(),
+  startCommand: z.string().max(10_000).optional(),
+  predictEndpoint: z.string().max(500).optional(),
+  readinessEndpoint: z.string().max(500).optional(),
+  livenessEndpoint: z.string().max(500).optional(),
+}).strict();
 
 export const commands = {
   'app.info': command<AppInfo>()(empty),
@@ -151,6 +174,23 @@ export const commands = {
 
   /** Native file-open dialog (desktop app only; over HTTP it fails with BAD_REQUEST). */
   'dialog.openConfig': command<{ path: string | null }>()(empty),
+  /** Native folder picker for "Copy to..." (desktop app, when its main wires one; else BAD_REQUEST). */
+  'dialog.pickFolder': command<{ path: string | null }>()(empty),
+
+  /** The catalog of runnable configs written for Berth (resources/catalog). */
+  'catalog.list': command<CatalogEntry[]>()(empty),
+  /** What an entry needs before it starts: GPU memory (the fit estimate), weights and image disk, secrets. */
+  'catalog.needs': command<CatalogNeeds>()(z.object({ name: catalogName, refresh: z.boolean().optional() }).strict()),
+  /** Run: the entry copied into a folder Berth manages (reused by a later Run), then opened. */
+  'catalog.run': command<CreatedConfig>()(z.object({ name: catalogName }).strict()),
+  /** Copy to...: the entry as an editable truss in a new or empty folder the user chose, then opened. */
+  'catalog.copy': command<CreatedConfig>()(z.object({ name: catalogName, dir: path }).strict()),
+  /** The new-config wizard's Hub check of a repo id: exists, gated, size, GGUF files. */
+  'wizard.checkModel': command<HubModelCheck>()(
+    z.object({ repoId: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'a repo id such as org/name'), revision: z.string().min(1).max(200).optional() }).strict(),
+  ),
+  /** Writes the wizard's config (made here from the input and validated first) into a new folder, then opens it. */
+  'wizard.create': command<CreatedConfig>()(z.object({ input: wizardInput, dir: z.string().min(1).optional() }).strict()),
 } as const;
 
 export type Commands = typeof commands;

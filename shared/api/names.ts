@@ -41,6 +41,13 @@ const NAMES: Record<CommandName, true> = {
   'machines.upload': true,
   'files.list': true,
   'dialog.openConfig': true,
+  'dialog.pickFolder': true,
+  'catalog.list': true,
+  'catalog.needs': true,
+  'catalog.run': true,
+  'catalog.copy': true,
+  'wizard.checkModel': true,
+  'wizard.create': true,
 };
 
 export const COMMAND_NAMES = Object.keys(NAMES) as CommandName[];

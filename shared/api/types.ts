@@ -170,6 +170,8 @@ export interface AppInfo {
   transport: 'ipc' | 'http';
   /** Native dialogs exist (desktop app only). */
   canOpenDialog: boolean;
+  /** A native folder picker exists (dialog.pickFolder). */
+  canPickFolder: boolean;
   dataDir: string;
   platform: string;
   /** How stored secrets are protected; `warning` says why not by an OS keychain (e.g. Linux without a keyring). */

@@ -26,6 +26,7 @@ import { findOpenConfig, PathPolicy, writeConfigInPlace } from './path-policy.js
 import { hubCacheDir, weightsViewsRoot } from '../weights/cache-paths.js';
 import { listCachedWeights, removeCachedRepo } from '../weights/inventory.js';
 import { MemoryEstimator } from './memory-estimate.js';
+import { catalogHandlers, lazyCatalogHandlers } from './catalog-handlers.js';
 import { machineHandlers } from './machine-handlers.js';
 import type { Machines } from '../remote/machines.js';
 import { API_VERSION, type MachineEvent, type MachineInfo } from '../../../shared/remote.js';
@@ -175,12 +176,14 @@ export class BerthService {
   }
 
   private readonly handlers: Handlers = {
+    ...lazyCatalogHandlers(() => catalogHandlers(this.ports, this.paths, (p) => this.openPath(p))),
     ...machineHandlers(() => this.opts.machines, () => this.paths, () => this.ports.examplesDir),
     'app.info': async () => ({
       version: this.ports.version,
       apiVersion: API_VERSION,
       transport: this.opts.transport,
       canOpenDialog: !!this.ports.openDialog,
+      canPickFolder: !!this.ports.pickFolder,
       dataDir: this.ports.dataDir,
       platform: process.platform,
       secretsProtection: this.opts.secretsProtection ?? { protection: 'file-0600', backend: null, warning: null },

@@ -31,6 +31,8 @@ export interface BerthRuntimeOptions {
   secretsProtection?: SecretsProtection;
   version?: string;
   openDialog?: () => Promise<string | null>;
+  /** Desktop: a native folder picker for the catalog's Copy to... */
+  pickFolder?: () => Promise<string | null>;
   /** Builds the deployment supervisor; see supervisor-wiring.ts for the default. */
   createSupervisor?: (deps: SupervisorDeps) => Promise<SupervisorPort>;
   /** GPU sample period (ms). */
@@ -183,6 +185,13 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
       },
     },
     examplesDir: join(opts.resourcesDir, 'examples'),
+    catalogDir: join(opts.resourcesDir, 'catalog'),
+    imageBytes: async (ref) => {
+      if (!connection.status.up) return null;
+      const { normalizedRef } = await import('../docker/image-ref.js');
+      return (await connection.docker.getImage(normalizedRef(ref)).inspect().catch(() => null))?.Size ?? null;
+    },
+    pickFolder: opts.pickFolder,
     dataDir: opts.dataDir,
     version: opts.version ?? packageVersion(),
     openDialog: opts.openDialog,

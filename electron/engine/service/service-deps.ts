@@ -100,6 +100,12 @@ export interface ServicePorts {
   version: string;
   /** Desktop only: shows a native open dialog. */
   openDialog?: () => Promise<string | null>;
+  /** Desktop only: a native folder picker (Copy to...). */
+  pickFolder?: () => Promise<string | null>;
+  /** Folder holding the catalog (resources/catalog); default: beside examplesDir. */
+  catalogDir?: string;
+  /** Bytes of a pulled image, null when it is not on this machine (the catalog's disk figure). */
+  imageBytes?: (ref: string) => Promise<number | null>;
   /** The Hugging Face hub cache (default: HF_HUB_CACHE / HF_HOME / ~/.cache/huggingface/hub). */
   weightsCacheDir?: string;
   /** Where Truss keeps local secrets (~/.truss/config.yaml); overridable for tests. */
