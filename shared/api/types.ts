@@ -151,6 +151,8 @@ export interface BerthSettings {
   applyResourceLimits: boolean;
   /** Desktop app: no hardware acceleration for the window (takes effect at the next launch). */
   disableHardwareAcceleration: boolean;
+  /** Request history keeps the request and response bodies of the latest requests. */
+  captureRequestBodies: boolean;
 }
 
 export interface GatewayInfo {

@@ -28,6 +28,8 @@ export const SettingsSchema = z.object({
   applyResourceLimits: z.boolean(),
   /** Desktop app only, read at launch: Chromium's GPU process stays off the GPUs (and NVIDIA + Wayland black windows go away). */
   disableHardwareAcceleration: z.boolean(),
+  /** Request history keeps bodies of the latest requests (off: metadata only). */
+  captureRequestBodies: z.boolean(),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -43,6 +45,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   allowGpuSharing: false,
   applyResourceLimits: false,
   disableHardwareAcceleration: false,
+  captureRequestBodies: true,
 });
 
 export const SETTINGS_FILE = 'settings.json';
