@@ -9,6 +9,8 @@ import type { ProbeResult } from '../deployment.js';
 import type { KubernetesExport } from '../kubernetes-export.js';
 import type { FileListing, MachineInfo } from '../remote.js';
 import type { CatalogEntry, CatalogNeeds, CreatedConfig, HubModelCheck } from '../catalog.js';
+import type { RequestRecord } from '../requests.js';
+import { BENCH_LIMITS, type BenchProgress, type BenchRun } from '../bench.js';
 import type { ApiResponse } from './transport.js';
 import type {
   AppInfo,
@@ -82,6 +84,20 @@ const wizardInput = z.object({
   predictEndpoint: z.string().max(500).optional(),
   readinessEndpoint: z.string().max(500).optional(),
   livenessEndpoint: z.string().max(500).optional(),
+}).strict();
+
+// Bounds here mirror electron/engine/bench's own checks (which say what to change).
+const benchOptions = z.object({
+  workload: z.enum(['chat', 'completions', 'embeddings', 'rerank']),
+  concurrency: z.array(z.number().int().min(1).max(BENCH_LIMITS.maxConcurrency)).min(1).max(BENCH_LIMITS.maxLevels),
+  requests: z.number().int().min(1).max(BENCH_LIMITS.maxRequests),
+  durationS: z.number().positive().max(BENCH_LIMITS.maxDurationS),
+  inputTokens: z.number().int().min(1).max(BENCH_LIMITS.maxInputTokens),
+  outputTokens: z.number().int().min(1).max(BENCH_LIMITS.maxOutputTokens),
+  body: z.record(z.string(), z.unknown()).nullable().optional(),
+  model: z.string().max(500).nullable().optional(),
+  goodputTtftMs: z.number().positive().nullable().optional(),
+  goodputTpotMs: z.number().positive().nullable().optional(),
 }).strict();
 
 export const commands = {
@@ -191,6 +207,23 @@ export const commands = {
   ),
   /** Writes the wizard's config (made here from the input and validated first) into a new folder, then opens it. */
   'wizard.create': command<CreatedConfig>()(z.object({ input: wizardInput, dir: z.string().min(1).optional() }).strict()),
+
+  /** The gateway's request history of a deployment (oldest first); bodies on the latest requests only. */
+  'requests.list': command<RequestRecord[]>()(
+    z.object({ id, afterSeq: z.number().int().min(0).optional(), status: z.string().regex(/^([1-5]xx|\d{3})$/i, 'a status like 200, 429 or 5xx').optional(), route: z.string().max(500).optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
+  ),
+  /** One record by seq or request id. */
+  'requests.get': command<RequestRecord>()(z.object({ id, key: z.union([z.string().min(1), z.number().int()]) }).strict()),
+  /** The history as JSONL, one record a line. */
+  'requests.export': command<{ jsonl: string; filename: string }>()(z.object({ id }).strict()),
+  /** Starts a benchmark of a ready deployment through its gateway; progress via bench.status. */
+  'bench.start': command<BenchProgress>()(z.object({ id, options: benchOptions }).strict()),
+  'bench.cancel': command<Ok>()(z.object({ runId: z.string().min(1) }).strict()),
+  /** The running (or last) benchmark of a deployment in this session; null when none. */
+  'bench.status': command<BenchProgress | null>()(z.object({ id }).strict()),
+  /** Stored runs of a deployment, newest first. */
+  'bench.results': command<BenchRun[]>()(z.object({ id }).strict()),
+  'bench.export': command<{ text: string; filename: string }>()(z.object({ id, runId: z.string().min(1), format: z.enum(['json', 'csv']) }).strict()),
 } as const;
 
 export type Commands = typeof commands;

@@ -48,6 +48,14 @@ const NAMES: Record<CommandName, true> = {
   'catalog.copy': true,
   'wizard.checkModel': true,
   'wizard.create': true,
+  'requests.list': true,
+  'requests.get': true,
+  'requests.export': true,
+  'bench.start': true,
+  'bench.cancel': true,
+  'bench.status': true,
+  'bench.results': true,
+  'bench.export': true,
 };
 
 export const COMMAND_NAMES = Object.keys(NAMES) as CommandName[];
