@@ -69,10 +69,8 @@ async function runOn(m: RemoteMachine, argv: string[]): Promise<number> {
     path = r.path;
   }
   const summary = unwrap<DeploymentSummary>(await m.call('deployments.open', { path }));
-  if (summary.errors?.length) {
-    for (const e of summary.errors) console.error(`${m.name}:${summary.configPath}: ${e.message}`);
-    return 1;
-  }
+  for (const e of summary.errors ?? []) console.error(`${m.name}:${e.file}:${e.line}:${e.col}: ${e.severity}: ${e.message}`);
+  if (summary.errors?.some((e) => e.severity === 'error')) return 1;
   const id = summary.id;
   console.log(`machine ${m.name}: starting ${summary.modelName || id} (${summary.configPath})`);
   let lastState = '';
