@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   secrets: { summary: 'set, list, delete and import secrets', load: () => import('./commands/secrets.js') },
   weights: { summary: 'list or remove model weights in the Hugging Face cache', load: () => import('./commands/weights.js') },
   remote: { summary: 'add, list and remove remote machines (then --on NAME on run, plan, gpus...)', load: () => import('./commands/remote.js') },
+  catalog: { summary: 'list the catalog of runnable configs, or copy one out (berth catalog copy NAME DIR)', load: () => import('./commands/catalog.js') },
   export: { summary: 'write Kubernetes manifests for a truss (berth export kubernetes PATH)', load: () => import('./commands/export.js') },
 };
 

@@ -185,7 +185,8 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
       },
     },
     examplesDir: join(opts.resourcesDir, 'examples'),
-    catalogDir: join(opts.resourcesDir, 'catalog'),
+    // BERTH_CATALOG_DIR: a catalog of your own (a team's configs), or a test's.
+    catalogDir: process.env.BERTH_CATALOG_DIR?.trim() || join(opts.resourcesDir, 'catalog'),
     imageBytes: async (ref) => {
       if (!connection.status.up) return null;
       const { normalizedRef } = await import('../docker/image-ref.js');
