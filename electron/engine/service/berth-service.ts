@@ -27,6 +27,8 @@ import { hubCacheDir, weightsViewsRoot } from '../weights/cache-paths.js';
 import { listCachedWeights, removeCachedRepo } from '../weights/inventory.js';
 import { MemoryEstimator } from './memory-estimate.js';
 import { catalogHandlers, lazyCatalogHandlers } from './catalog-handlers.js';
+import { requestHandlers } from './requests-handlers.js';
+import { benchHandlers } from './bench-handlers.js';
 import { machineHandlers } from './machine-handlers.js';
 import type { Machines } from '../remote/machines.js';
 import { API_VERSION, type MachineEvent, type MachineInfo } from '../../../shared/remote.js';
@@ -119,6 +121,7 @@ export class BerthService {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.benchImpl?.cancelAll();
     this.logBatcher.close();
     for (const u of this.portSubs) u();
     for (const u of this.deploymentSubs.values()) u();
@@ -175,7 +178,21 @@ export class BerthService {
     return d;
   }
 
+  // Made on first use: ports are not assigned yet while fields initialise.
+  private benchImpl: ReturnType<typeof benchHandlers> | null = null;
+  private get bench(): ReturnType<typeof benchHandlers> {
+    return (this.benchImpl ??= benchHandlers(this.ports, (id) => this.deployment(id)));
+  }
+
   private readonly handlers: Handlers = {
+    'requests.list': (i) => requestHandlers(this.ports.requestLogs)['requests.list'](i),
+    'requests.get': (i) => requestHandlers(this.ports.requestLogs)['requests.get'](i),
+    'requests.export': (i) => requestHandlers(this.ports.requestLogs)['requests.export'](i),
+    'bench.start': (i) => this.bench['bench.start'](i),
+    'bench.cancel': (i) => this.bench['bench.cancel'](i),
+    'bench.status': (i) => this.bench['bench.status'](i),
+    'bench.results': (i) => this.bench['bench.results'](i),
+    'bench.export': (i) => this.bench['bench.export'](i),
     ...lazyCatalogHandlers(() => catalogHandlers(this.ports, this.paths, (p) => this.openPath(p))),
     ...machineHandlers(() => this.opts.machines, () => this.paths, () => this.ports.examplesDir),
     'app.info': async () => ({

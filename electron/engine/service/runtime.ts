@@ -17,6 +17,7 @@ import { validateConfigText } from './validate-text.js';
 import { planSettingsFrom } from '../config/plan-settings.js';
 import { openGateways, type GatewayApplyFailure } from '../supervisor/gateway-adapter.js';
 import type { SupervisorDeps } from './supervisor-wiring.js';
+import { defaultRequestLogs } from '../supervisor/default-env.js';
 import { Machines } from '../remote/machines.js';
 
 
@@ -90,7 +91,9 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
   const sampler = new GpuSampler({ periodMs: opts.gpuSamplePeriodMs ?? 2000 });
 
   const createSupervisor = opts.createSupervisor ?? (await import('./supervisor-wiring.js')).createDefaultSupervisor;
-  const supervisor = await createSupervisor({ connection, secrets, settings, dataDir: opts.dataDir, gpuReport: () => gpuReport() });
+  // One request history for the gateways and the API (requests.*), files under the data dir.
+  const requestLogs = defaultRequestLogs({ dataDir: opts.dataDir, settings, secrets, gatewayApiKey: () => getGatewayApiKey(secrets) });
+  const supervisor = await createSupervisor({ connection, secrets, settings, dataDir: opts.dataDir, gpuReport: () => gpuReport(), requestLogs });
 
   // Running gateways follow the gateway settings and key: the key and the require-key flag
   // at once, the exposure by re-binding on the same port. Applied one change at a time, in
@@ -173,8 +176,10 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
         await recent.add(p);
       },
     },
+    requestLogs,
     gatewayKey: {
       exists: async () => (await getGatewayApiKey(secrets)) !== null,
+      value: () => getGatewayApiKey(secrets),
       generate: async () => {
         const key = await rotateGatewayApiKey(secrets);
         // The old key stops working on running gateways now, not at their next start. (The

@@ -6,6 +6,8 @@ import type { GpuReport, GpuSample } from '../../../shared/gpu.js';
 import type { RunPlan } from '../../../shared/plan.js';
 import type { ApiConfigIssue, BerthSettings, DeploymentProgress, EngineStatus, LogPage, RecentEntry, TaskInfo, ValidateResult } from '../../../shared/api/index.js';
 
+import type { RequestLogs } from '../gateway/history/request-log.js';
+
 export type Unsubscribe = () => void;
 
 export type DeploymentEvent =
@@ -84,6 +86,8 @@ export interface RecentPort {
 export interface GatewayKeyPort {
   exists(): Promise<boolean>;
   generate(): Promise<string>;
+  /** The key itself, for this process's own calls to its gateways (benchmarks); never returned over the API. */
+  value?(): Promise<string | null>;
 }
 
 export interface ServicePorts {
@@ -94,6 +98,10 @@ export interface ServicePorts {
   settings: SettingsPort;
   recent: RecentPort;
   gatewayKey: GatewayKeyPort;
+  /** The gateways' request history (requests.*). */
+  requestLogs?: RequestLogs;
+  /** Where benchmark runs are stored; default <dataDir>/bench. */
+  benchDir?: string;
   /** Folder holding bundled examples (resources/examples). */
   examplesDir: string;
   dataDir: string;

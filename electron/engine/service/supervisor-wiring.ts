@@ -14,6 +14,7 @@ import { getGatewayApiKey, PortMemory } from '../store/index.js';
 import { PORTS_FILE } from '../store/port-memory.js';
 import { planSettingsFrom } from '../config/plan-settings.js';
 import { adaptDeployment } from './deployment-adapter.js';
+import type { RequestLogs } from '../gateway/history/request-log.js';
 import { validateConfigText } from './validate-text.js';
 import type { DeploymentPort, SupervisorPort } from './service-deps.js';
 
@@ -54,6 +55,8 @@ export interface SupervisorDeps {
   settings: SettingsStore;
   dataDir: string;
   gpuReport: () => Promise<GpuReport>;
+  /** The gateways' request history (the service reads the same one). */
+  requestLogs?: RequestLogs;
 }
 
 // The real supervisor: deployments run on the Docker engine (supervisor/default-env.ts).
@@ -70,6 +73,7 @@ export async function createDefaultSupervisor(deps: SupervisorDeps): Promise<Sup
     gatewayApiKey: () => getGatewayApiKey(deps.secrets),
     dataDir: deps.dataDir,
     gpuReport: deps.gpuReport,
+    requestLogs: deps.requestLogs,
   });
   await reopenLeftovers().catch(() => undefined);
   return adaptSupervisor(supervisor, logsFor, async (text, path) => {

@@ -21,6 +21,7 @@ import { attachContainer, createContainer } from './container-ref.js';
 import { DeploymentLogs } from './deployment-logs.js';
 import { enginePort, inspectFacts } from './engine-adapter.js';
 import { openGateway } from './gateway-adapter.js';
+import { RequestLogs } from '../gateway/history/request-log.js';
 import { pullImage } from './image-source.js';
 import { prepareDeployment } from './prepare.js';
 import { Supervisor, type EnginePort, type SupervisorOptions } from './supervisor.js';
@@ -44,12 +45,16 @@ export interface EngineSupervisorDeps {
   /** A fixed gateway port (`berth run --port`); default: the deployment's remembered port. */
   gatewayPort?: number;
   supervisor?: Partial<Pick<SupervisorOptions, 'backoff' | 'pollMs' | 'stopTimeoutS' | 'keepRunningOnQuit' | 'probePeriodMs'>>;
+  /** Request history of the gateways; default: one under <dataDir>/requests. */
+  requestLogs?: RequestLogs;
 }
 
 export interface EngineSupervisor {
   supervisor: Supervisor;
   engine: EnginePort;
   logsFor(deploymentId: string): LogBuffer | undefined;
+  /** What the gateways record (also read by `berth requests` from the files). */
+  requestLogs: RequestLogs;
   /**
    * Re-opens the configs of this instance's leftover containers (so running ones are
    * re-adopted), then recovers: see Supervisor.init. Containers another live Berth process
@@ -89,6 +94,20 @@ async function deploymentIdFor(configPath: string): Promise<string> {
   return deploymentIdOf(file, trussDir);
 }
 
+/** History files under the data dir; bodies per the setting; every stored secret kept out. */
+export function defaultRequestLogs(deps: Pick<EngineSupervisorDeps, 'dataDir' | 'settings' | 'secrets' | 'gatewayApiKey'>): RequestLogs {
+  return new RequestLogs({
+    dir: join(deps.dataDir, 'requests'),
+    captureBodies: () => deps.settings.get().captureRequestBodies,
+    secretValues: async () => {
+      const names = (await deps.secrets.list()).map((s) => s.name);
+      const values = await Promise.all(names.map((n) => deps.secrets.get(n).catch(() => null)));
+      const key = await deps.gatewayApiKey().catch(() => null);
+      return [...values, key].filter((v): v is string => typeof v === 'string');
+    },
+  });
+}
+
 export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSupervisor {
   const { connection, settings, secrets, gpuLedger, instanceId } = deps;
   const docker = () => connection.docker;
@@ -96,6 +115,7 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
   const logs = new Map<string, DeploymentLogs>();
   const engine = enginePort(connection);
   const buildSecretsRoot = join(deps.dataDir, 'run', 'build-secrets');
+  const requestLogs = deps.requestLogs ?? defaultRequestLogs(deps);
 
   const envFor = (deploymentId: string): DeploymentEnv => {
     let log = logs.get(deploymentId);
@@ -167,7 +187,7 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
         for (let attempt = 0; ; attempt++) {
           const port = deps.gatewayPort ?? (await deps.ports.portFor(plan.deploymentId, { host }));
           try {
-            return await openGateway(plan, { host, port, apiKey, requireKey: s.gatewayRequireKeyOnLoopback });
+            return await openGateway(plan, { host, port, apiKey, requireKey: s.gatewayRequireKeyOnLoopback, history: requestLogs });
           } catch (err) {
             const taken = err instanceof BerthError && err.code === 'PORT_IN_USE' && /in use|already/i.test(err.message);
             if (!taken || deps.gatewayPort !== undefined || attempt >= 4) throw err;
@@ -200,6 +220,7 @@ export function createEngineSupervisor(deps: EngineSupervisorDeps): EngineSuperv
     supervisor,
     engine,
     logsFor: (id) => logs.get(id)?.buffer,
+    requestLogs,
     async reopenLeftovers() {
       // Build secrets of a Berth that died before its build container existed (those with a
       // container go with it, below).

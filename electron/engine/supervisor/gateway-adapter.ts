@@ -6,6 +6,7 @@ import type { GatewayMetrics } from '../../../shared/deployment.js';
 import { BerthError } from '../../../shared/errors.js';
 import { Gateway, type GatewayAccess } from '../gateway/index.js';
 import type { GatewayPort } from './deployment-env.js';
+import type { RequestLogs } from '../gateway/history/request-log.js';
 
 export interface OpenGatewayOptions {
   host: string;
@@ -14,6 +15,8 @@ export interface OpenGatewayOptions {
   requireKey: boolean;
   /** Where the open gateway is registered; default: this process's `openGateways`. */
   registry?: GatewayRegistry;
+  /** Request history: the deployment's log in it records every request. */
+  history?: RequestLogs | null;
 }
 
 /** What a client on this machine uses: a wildcard bind is reached through loopback. */
@@ -69,7 +72,10 @@ export class GatewayRegistry {
 export const openGateways = new GatewayRegistry();
 
 export async function openGateway(plan: RunPlan, o: OpenGatewayOptions): Promise<GatewayPort> {
+  // Secret values are known before the first request, so none reaches the history unredacted.
+  await o.history?.refreshSecrets();
   const gw = new Gateway({
+    history: o.history?.for(plan.deploymentId) ?? null,
     deploymentId: plan.deploymentId,
     host: o.host,
     port: o.port,
