@@ -218,6 +218,7 @@ export async function createBerthRuntime(opts: BerthRuntimeOptions): Promise<Ber
         service.close();
         settings.off('change', onSettings);
         await Promise.allSettled([supervisor.shutdown({ keepRunning }), sampler.stop(), machines.close()]);
+        await requestLogs.flush().catch(() => undefined);
         connection.stop();
       })()),
   };

@@ -1,7 +1,10 @@
 // The one place that picks a transport; the rest of the UI imports `api` only.
 // In Electron the preload exposes a ready ApiClient as `window.berth` (IPC underneath).
+// With a remote machine selected, `api` is that machine's (carried by this Berth: remote.ts);
+// `localApi` always talks to this computer's Berth (the machine switcher uses it).
 import type { ApiClient } from '../../../shared/api/index.js';
 import { createHttpClient } from './http.js';
+import { remoteClient, selectedMachine } from './remote.js';
 
 declare global {
   interface Window { berth?: ApiClient & { pathForFile?: (f: File) => string } }
@@ -10,7 +13,13 @@ declare global {
 export const isElectron = typeof window !== 'undefined' && !!window.berth;
 
 const http = isElectron ? null : createHttpClient('');
-export const api: ApiClient = isElectron ? window.berth! : http!.client;
+export const localApi: ApiClient = isElectron ? window.berth! : http!.client;
+export const machine = selectedMachine();
+const remote = machine === 'local' ? null : remoteClient(localApi, machine);
+export const api: ApiClient = remote ? remote.client : localApi;
 
-/** Called after the event stream reconnects (HTTP only: IPC never disconnects). */
-export function onReconnect(l: () => void): void { http?.onReconnect(l); }
+/** Called after the event stream reconnects (HTTP, or a remote machine's SSH link; IPC never disconnects). */
+export function onReconnect(l: () => void): void {
+  http?.onReconnect(l);
+  remote?.onReconnect(l);
+}

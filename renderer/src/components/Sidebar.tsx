@@ -3,6 +3,7 @@ import { useStore } from '../lib/store.js';
 import { deploymentsStore } from '../state/deployments.js';
 import { stateTone } from '../lib/format.js';
 import { Icon } from './Icon.js';
+import { MachineSwitcher } from './MachineSwitcher.js';
 
 const NAV: Array<{ name: Route['name']; label: string }> = [
   { name: 'deployments', label: 'Deployments' },
@@ -18,6 +19,7 @@ export function Sidebar({ route }: { route: Route }) {
   return (
     <nav className="sidebar" aria-label="Main">
       <div className="brand"><span className="logo"><Icon name="anchor" size={18} /></span> Berth</div>
+      <MachineSwitcher />
       <ul>
         {NAV.map((n) => (
           <li key={n.name}>

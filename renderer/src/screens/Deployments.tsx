@@ -1,5 +1,6 @@
 import { useEffect, useState, type DragEvent } from 'react';
-import { api, isElectron } from '../api/client.js';
+import { api, isElectron, machine } from '../api/client.js';
+import { RemoteFiles } from '../components/RemoteFiles.js';
 import type { DeploymentSummary, ExampleInfo, RecentEntry } from '../api/contract.js';
 import { useStore } from '../lib/store.js';
 import { deploymentsStore, liveStore, upsertSummary } from '../state/deployments.js';
@@ -127,13 +128,14 @@ function OpenConfig() {
         <input id="config-path" className="input grow mono" placeholder="Path to a Truss directory or config.yaml — or drop a config.yaml here"
           value={path} onChange={(e) => setPath(e.target.value)} aria-label="Config path" />
         <button type="submit" className="btn primary" disabled={busy}>{busy ? 'Opening…' : 'Open'}</button>
-        {isElectron && (
+        {isElectron && machine === 'local' && (
           <button type="button" className="btn" onClick={async () => {
             const r = await run(() => api.dialog.openConfig());
             if (r?.path) void open(r.path);
           }}>Browse…</button>
         )}
       </form>
+      {machine !== 'local' && <RemoteFiles onPick={(p) => void open(p)} />}
       <ErrorNote error={error} onDismiss={() => setError(null)} />
     </section>
   );
