@@ -14,6 +14,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   weights: { summary: 'list or remove model weights in the Hugging Face cache', load: () => import('./commands/weights.js') },
   remote: { summary: 'add, list and remove remote machines (then --on NAME on run, plan, gpus...)', load: () => import('./commands/remote.js') },
   catalog: { summary: 'list the catalog of runnable configs, or copy one out (berth catalog copy NAME DIR)', load: () => import('./commands/catalog.js') },
+  bench: { summary: 'benchmark a running deployment through its gateway (TTFT, TPOT, throughput)', load: () => import('./commands/bench.js') },
+  requests: { summary: 'show (or follow) the requests a deployment\'s gateway answered', load: () => import('./commands/requests.js') },
   export: { summary: 'write Kubernetes manifests for a truss (berth export kubernetes PATH)', load: () => import('./commands/export.js') },
 };
 
