@@ -34,8 +34,7 @@ export function Secrets() {
           if (r) { setNotice(r.imported.length ? `Imported ${r.imported.join(', ')} from ~/.truss/config.yaml.` : `Nothing new to import${r.skipped.length ? ` (${r.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}.`); await reload(); }
         }}>Import from ~/.truss/config.yaml</button>
       </header>
-      <p className="muted" data-testid="secrets-machine">{machine === 'local' ? 'Stored on this computer.' : `Stored on machine ${machine}: secrets stay on the machine that runs the container and are never copied between machines.`}</p>
-      <p className="muted">Models read secrets as files under <code>/secrets/&lt;name&gt;</code>. Values are never shown, logged, or put in images.</p>
+      <p className="muted"><span data-testid="secrets-machine">{machine === 'local' ? 'Stored on this computer. ' : `Stored on machine ${machine} (secrets stay on the machine that runs the container; never copied between machines). `}</span>Models read secrets as files under <code>/secrets/&lt;name&gt;</code>. Values are never shown, logged, or put in images.</p>
       {protection?.warning && <div className="note warn" role="note" data-testid="secrets-protection"><div className="note-body">{protection.warning}</div></div>}
       <ErrorNote error={imp.error ?? list.error} onDismiss={() => { imp.setError(null); list.setError(null); }} />
       {notice && <div className="note ok" role="status"><div className="note-body">{notice}</div><button type="button" className="btn ghost sm" aria-label="Dismiss" onClick={() => setNotice(null)}>✕</button></div>}
