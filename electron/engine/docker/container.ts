@@ -8,6 +8,7 @@ import { LABELS, type RunPlan } from '../../../shared/plan.js';
 import { explainGpuEngineError } from '../gpu/explain.js';
 import { defaultSecretsRoot, writeSecretsDir } from './secrets-dir.js';
 import { CONTAINER_TRANSFER_CLI, CONTAINER_WEIGHTS_MANIFEST, MANIFEST_FILE, weightsViewPath } from '../../../shared/truss/weights.js';
+import { refuseLocalFilesOnRemoteEngine } from '../remote/docker-host.js';
 
 export interface CreateContainerOptions {
   /** Secret values by name; every plan.secrets name must be present. */
@@ -173,6 +174,8 @@ export async function createModelContainer(docker: Docker, plan: RunPlan, opts: 
     throw translateContainerError(err, { hostPort, image: plan.runImage, name });
   }
 
+  // A remote engine (DOCKER_HOST=ssh://) cannot mount this computer's files: say what to use instead.
+  refuseLocalFilesOnRemoteEngine(docker, [plan.secrets.length ? 'secrets' : '', plan.dataMount ? 'data/' : '', plan.hfCache ? 'the Hugging Face cache' : '', plan.weightsView ? 'weights' : '', plan.transferCli ? 'the weights fetcher' : ''].filter(Boolean));
   // Engine calls that can fail come before the secrets touch the disk.
   const binds: string[] = [];
   let secrets: Awaited<ReturnType<typeof writeSecretsDir>> | null = null;
