@@ -10,6 +10,8 @@ import { Gpus } from './screens/Gpus.js';
 import { Secrets } from './screens/Secrets.js';
 import { Weights } from './screens/Weights.js';
 import { Settings } from './screens/Settings.js';
+import { Catalog } from './screens/catalog/Catalog.js';
+import { NewConfig } from './screens/catalog/NewConfig.js';
 
 export function App() {
   useEffect(() => { startHub(); }, []);
@@ -26,6 +28,8 @@ export function App() {
           {route.name === 'weights' && <Weights />}
           {route.name === 'secrets' && <Secrets />}
           {route.name === 'settings' && <Settings />}
+          {route.name === 'catalog' && <Catalog />}
+          {route.name === 'new' && <NewConfig />}
         </ErrorBoundary>
       </main>
     </div>

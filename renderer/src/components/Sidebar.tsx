@@ -7,6 +7,7 @@ import { MachineSwitcher } from './MachineSwitcher.js';
 
 const NAV: Array<{ name: Route['name']; label: string }> = [
   { name: 'deployments', label: 'Deployments' },
+  { name: 'catalog', label: 'Catalog' },
   { name: 'gpus', label: 'GPUs' },
   { name: 'weights', label: 'Weights' },
   { name: 'secrets', label: 'Secrets' },
@@ -15,7 +16,7 @@ const NAV: Array<{ name: Route['name']; label: string }> = [
 
 export function Sidebar({ route }: { route: Route }) {
   const deployments = Object.values(useStore(deploymentsStore)).sort((a, b) => a.modelName.localeCompare(b.modelName));
-  const active = route.name === 'deployment' ? 'deployments' : route.name;
+  const active = route.name === 'deployment' ? 'deployments' : route.name === 'new' ? 'catalog' : route.name;
   return (
     <nav className="sidebar" aria-label="Main">
       <div className="brand"><span className="logo"><Icon name="anchor" size={18} /></span> Berth</div>

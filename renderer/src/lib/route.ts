@@ -7,7 +7,9 @@ export type Route =
   | { name: 'gpus' }
   | { name: 'weights' }
   | { name: 'secrets' }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  | { name: 'catalog' }
+  | { name: 'new' };
 
 export const DETAIL_TABS = ['overview', 'logs', 'health', 'playground', 'config'] as const;
 export type DetailTab = (typeof DETAIL_TABS)[number];
@@ -24,6 +26,8 @@ export function parseRoute(hash: string): Route {
     case 'weights': return { name: 'weights' };
     case 'secrets': return { name: 'secrets' };
     case 'settings': return { name: 'settings' };
+    case 'catalog': return { name: 'catalog' };
+    case 'new': return { name: 'new' };
     default: return { name: 'deployments' };
   }
 }
