@@ -11,7 +11,7 @@ export type Route =
   | { name: 'catalog' }
   | { name: 'new' };
 
-export const DETAIL_TABS = ['overview', 'logs', 'health', 'playground', 'config'] as const;
+export const DETAIL_TABS = ['overview', 'logs', 'health', 'playground', 'requests', 'benchmark', 'config'] as const;
 export type DetailTab = (typeof DETAIL_TABS)[number];
 
 export function parseRoute(hash: string): Route {

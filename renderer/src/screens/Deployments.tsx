@@ -26,7 +26,7 @@ export function Deployments() {
       <section className="card" aria-labelledby="loaded-h">
         <h2 id="loaded-h">Loaded models</h2>
         {deployments.length === 0 ? (
-          <p className="empty">No configs loaded yet. Open a Truss <code>config.yaml</code> above, or pick an example below.</p>
+          <p className="empty">No configs loaded yet. Start from a real model in the <a href="#/catalog">Catalog</a>, write one with <a href="#/new">New config</a>, or open a Truss <code>config.yaml</code> above.</p>
         ) : (
           <table className="table" aria-label="Deployments">
             <thead>
@@ -171,7 +171,8 @@ function ExampleList() {
   const items = useList<ExampleInfo>(() => api.examples.list());
   return (
     <section className="card" aria-labelledby="examples-h">
-      <h2 id="examples-h">Examples</h2>
+      <h2 id="examples-h">Stand-in examples</h2>
+      <p className="sub">Offline demos: they run Berth's test server image, not a model. Real models are in the <a href="#/catalog">Catalog</a>.</p>
       {!items ? <p className="muted">Loading…</p> : items.length === 0 ? <p className="empty">No bundled examples found.</p> : (
         <ul className="list" aria-label="Bundled examples">
           {items.map((x) => <OpenListItem key={x.path} title={x.modelName || x.name} path={x.path} description={[x.description, x.accelerator].filter(Boolean).join(' · ')} />)}

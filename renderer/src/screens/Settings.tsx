@@ -57,6 +57,7 @@ export function Settings() {
                 <button type="button" className={s.gatewayExpose ? 'on' : ''} aria-pressed={s.gatewayExpose} onClick={() => patch({ gatewayExpose: true })}>Local network (key required)</button>
               </div>
             </div>
+            <label className="field check"><input type="checkbox" checked={s.captureRequestBodies} onChange={(e) => patch({ captureRequestBodies: e.target.checked })} /> Keep request and response bodies of the latest requests in the request history (credentials and secret values are always left out)</label>
             <label className="field check"><input type="checkbox" checked={s.gatewayRequireKeyOnLoopback} onChange={(e) => patch({ gatewayRequireKeyOnLoopback: e.target.checked })} /> Require the API key on this machine too</label>
             <div className="field"><span className="label">API key</span>
               <span>{gw?.keyConfigured ? 'configured' : 'not set'}</span>

@@ -15,6 +15,8 @@ import { Logs } from './Logs.js';
 import { Health } from './Health.js';
 import { Playground } from './Playground.js';
 import { ConfigEditor } from './ConfigEditor.js';
+import { Requests } from './Requests.js';
+import { Benchmark } from './Benchmark.js';
 
 function CloseButton({ id, name }: { id: string; name: string }) {
   const { busy, error, setError, run } = useAction();
@@ -31,7 +33,7 @@ function CloseButton({ id, name }: { id: string; name: string }) {
   );
 }
 
-const TAB_LABEL: Record<DetailTab, string> = { overview: 'Overview', logs: 'Logs', health: 'Health', playground: 'Playground', config: 'Config' };
+const TAB_LABEL: Record<DetailTab, string> = { overview: 'Overview', logs: 'Logs', health: 'Health', playground: 'Playground', requests: 'Requests', benchmark: 'Benchmark', config: 'Config' };
 
 export function DeploymentDetail({ id, tab }: { id: string; tab: DetailTab }) {
   const summary = useStore(deploymentsStore)[id];
@@ -76,6 +78,8 @@ export function DeploymentDetail({ id, tab }: { id: string; tab: DetailTab }) {
         {tab === 'logs' && <Logs id={id} />}
         {tab === 'health' && <Health id={id} detail={detail} />}
         {tab === 'playground' && <Playground summary={summary} detail={detail} />}
+        {tab === 'requests' && <Requests summary={summary} />}
+        {tab === 'benchmark' && <Benchmark summary={summary} detail={detail} />}
         {tab === 'config' && <ConfigEditor summary={summary} detail={detail} onSaved={reload} />}
       </div>
     </div>

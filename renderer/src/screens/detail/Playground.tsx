@@ -6,6 +6,8 @@ import { curlSnippet, jsSnippet, pythonSnippet } from '../../lib/snippets.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { ErrorNote } from '../../components/ErrorNote.js';
 import { formatDuration } from '../../lib/format.js';
+import { takeReplay } from '../../state/replay.js';
+import { Compare } from './Compare.js';
 
 interface Msg { role: 'user' | 'assistant'; content: string }
 
@@ -20,9 +22,12 @@ const MODE_LABEL: Record<PlaygroundMode, string> = { chat: 'Chat', embeddings: '
 
 export function Playground({ summary, detail }: { summary: DeploymentSummary; detail: DeploymentDetail | null }) {
   const defaults = useMemo(() => playgroundDefaults(detail?.configText, detail?.plan?.gateway.predictEndpoint), [detail?.configText, detail?.plan?.gateway.predictEndpoint]);
-  const [mode, setMode] = useState<PlaygroundMode>(defaults.mode);
-  const [route, setRoute] = useState(PREDICT);
-  useEffect(() => { setMode(defaults.mode); setRoute(PREDICT); }, [defaults.mode]);
+  // A request sent again from the Requests tab opens as raw JSON on its own route.
+  const [replay] = useState(() => takeReplay(summary.id));
+  const [mode, setMode] = useState<PlaygroundMode>(replay ? 'raw' : defaults.mode);
+  const [route, setRoute] = useState(replay?.route ?? PREDICT);
+  const [compare, setCompare] = useState(false);
+  useEffect(() => { if (!replay) { setMode(defaults.mode); setRoute(PREDICT); } }, [defaults.mode, replay]);
   // The config's own kind of request goes to predict; other kinds reach the server through sync.
   const pickMode = (m: PlaygroundMode) => { setMode(m); setRoute(m === defaults.mode ? PREDICT : SYNC_ROUTE[m]); };
   const [apiKey, setApiKey] = useState('');
@@ -34,8 +39,9 @@ export function Playground({ summary, detail }: { summary: DeploymentSummary; de
       <div className="toolbar">
         <div className="seg" role="group" aria-label="Playground mode">
           {(['chat', 'embeddings', 'rerank', 'raw'] as const).map((m) => (
-            <button key={m} type="button" className={mode === m ? 'on' : ''} aria-pressed={mode === m} onClick={() => pickMode(m)}>{MODE_LABEL[m]}</button>
+            <button key={m} type="button" className={mode === m && !compare ? 'on' : ''} aria-pressed={mode === m && !compare} onClick={() => { setCompare(false); pickMode(m); }}>{MODE_LABEL[m]}</button>
           ))}
+          <button type="button" className={compare ? 'on' : ''} aria-pressed={compare} onClick={() => setCompare(true)}>Compare</button>
         </div>
         <label className="row tight">POST
           <input className="input sm mono route" aria-label="Route" value={route} onChange={(e) => setRoute(e.target.value)} />
@@ -43,9 +49,10 @@ export function Playground({ summary, detail }: { summary: DeploymentSummary; de
         <input className="input sm" type="password" autoComplete="off" placeholder="Gateway API key (if required)" aria-label="Gateway API key" value={apiKey} onChange={(e) => setApiKey(e.target.value)} />
       </div>
       {!ready && <div className="note warn" role="status"><div className="note-body"><strong>The model is not ready ({summary.state.reason || summary.state.name}).</strong><div className="hint">Start it and wait for Ready; requests sent now get 503 from the gateway.</div></div></div>}
-      {mode === 'chat'
+      {compare ? <Compare summary={summary} headers={headersFor(apiKey)} prompt0={examplePrompt(defaults.example)} />
+        : mode === 'chat'
         ? <ChatPanel key={`${summary.id}-chat`} url={url} apiKey={apiKey} example={defaults.example} />
-        : <JsonPanel key={`${summary.id}-${mode}`} url={url} apiKey={apiKey} mode={mode} example={defaults.mode === mode || mode === 'raw' ? defaults.example : undefined} />}
+        : <JsonPanel key={`${summary.id}-${mode}`} url={url} apiKey={apiKey} mode={mode} example={replay && mode === 'raw' ? replay.body : defaults.mode === mode || mode === 'raw' ? defaults.example : undefined} />}
     </div>
   );
 }
