@@ -101,6 +101,37 @@ describe('berth remote over a real sshd', () => {
     expect(run.output()).toMatch(/stopping .* on gpu1/);
   }, 120_000);
 
+  it('names the machine and says what to do for an unknown host, a refused key and no Berth there', async () => {
+    // Another laptop: same key, empty known_hosts -> unknown host, never accepted silently.
+    const other = join(tmp.dir, 'laptop2');
+    execFileSync('mkdir', ['-p', join(other, '.ssh')]);
+    execFileSync('cp', [join(sshd.laptopHome, '.ssh', 'id_ed25519'), join(other, '.ssh', 'id_ed25519')]);
+    const env2 = { HOME: other, BERTH_HOME: join(tmp.dir, 'laptop2-berth'), SSH_AUTH_SOCK: '' };
+    const run2 = async (args: string[]) => {
+      const c = berthCli(args, env2);
+      await c.exited;
+      return c.output();
+    };
+    expect(await run2(['remote', 'add', 'gpu1', sshd.url])).toContain('added');
+    let out = await run2(['remote', 'list', '--connect']);
+    expect(out).toContain("Machine 'gpu1' ([127.0.0.1]:");
+    expect(out).toContain('is not in known_hosts');
+    // Known host now, but a key the server does not know.
+    execFileSync('cp', [join(sshd.laptopHome, '.ssh', 'known_hosts'), join(other, '.ssh', 'known_hosts')]);
+    execFileSync('rm', ['-f', join(other, '.ssh', 'id_ed25519')]);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(other, '.ssh', 'id_ed25519')]);
+    out = await run2(['remote', 'list', '--connect']);
+    expect(out).toContain("Machine 'gpu1' refused the SSH keys offered for root@127.0.0.1");
+    expect(out).toContain('authorized_keys');
+    // Right key, but the command there does not exist: say what to install.
+    execFileSync('cp', [join(sshd.laptopHome, '.ssh', 'id_ed25519'), join(other, '.ssh', 'id_ed25519')]);
+    expect(await run2(['remote', 'add', 'nob', sshd.url, '--command', 'berth-not-installed-here'])).toContain('added');
+    out = await run2(['gpus', '--on', 'nob']);
+    expect(out).toContain("Berth is not installed on machine 'nob'");
+    expect(out).toMatch(/Node v\d+\.\d+\.\d+ is there/);
+    expect(out).toContain('npm i -g');
+  }, 120_000);
+
   it('refuses a changed host key and shows the new fingerprint', async () => {
     await sshd.changeHostKey();
     const list = await laptop(['remote', 'list', '--connect']);
