@@ -5,8 +5,10 @@ import 'uplot/dist/uPlot.min.css';
 
 export interface ChartSeries { label: string; color: string; points?: boolean; /** Draw markers only (no line), e.g. failures. */ markersOnly?: boolean }
 
-export function Chart({ data, series, height = 160, yRange, ariaLabel, yLabel }: {
+export function Chart({ data, series, height = 160, yRange, ariaLabel, yLabel, xTime = true, xLabel }: {
   data: uPlot.AlignedData; series: ChartSeries[]; height?: number; yRange?: [number, number]; ariaLabel: string; yLabel?: string;
+  /** false: x is a plain number (e.g. throughput), not time. */
+  xTime?: boolean; xLabel?: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -21,9 +23,9 @@ export function Chart({ data, series, height = 160, yRange, ariaLabel, yLabel }:
       height,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: yRange ? { range: yRange } : { auto: true } },
+      scales: { x: { time: xTime }, y: yRange ? { range: yRange } : { auto: true } },
       axes: [
-        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
+        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, label: xLabel },
         { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, label: yLabel, size: 50 },
       ],
       // Series share one x axis, so each has gaps where another kind was sampled: span them.
