@@ -77,8 +77,10 @@ async function runOn(m: RemoteMachine, argv: string[]): Promise<number> {
   let exitCode: number | null = null;
   let done: () => void = () => {};
   const finished = new Promise<void>((r) => (done = r));
+  let lastReason: string | null = null;
   m.on('status', (info) => {
-    if (info.state === 'reconnecting') console.log(`[${m.name}] ${info.reason} (retrying)`);
+    if (info.state === 'reconnecting' && info.reason !== lastReason) console.log(`[${m.name}] ${info.reason} (retrying)`);
+    lastReason = info.state === 'reconnecting' ? info.reason : null;
     if (info.state === 'connected') console.log(`[${m.name}] reconnected`);
   });
   m.on('event', (channel, payload) => {

@@ -179,6 +179,8 @@ export class SshConnection {
       this.client.exec(command, (err: Error | undefined, ch: ClientChannel) => {
         if (err) return reject(new BerthError('ENGINE_UNAVAILABLE', `Machine '${this.machine}': could not run a command over SSH: ${err.message}.`, 'Check the connection and retry.'));
         let code = 1;
+        // `berth plan --on gpu1 | head`: a closed pipe ends the remote command, not this process.
+        io.stdout.on('error', () => ch.close());
         ch.on('data', (b: Buffer) => io.stdout.write(b));
         ch.stderr.on('data', (b: Buffer) => io.stderr.write(b));
         ch.on('exit', (c: number | null) => (code = c ?? 1));
