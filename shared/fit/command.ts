@@ -32,20 +32,47 @@ export function simpleCommands(line: string, depth = 0): string[][] {
   const entries = parse(line, (name: string) => `$${name}`) as ParseEntry[];
   const out: string[][] = [];
   let cur: string[] = [];
+  // A $(...) substitution stays one word, written back as `$(text)`, so a flag set at run time
+  // reads as dynamic (not as missing): `--tensor-parallel-size $(nvidia-smi -L | wc -l)`.
   let subst = 0;
+  let substText: string[] = [];
+  let redirect = false;
   const flush = () => {
     if (cur.length) out.push(cur);
     cur = [];
   };
   for (const e of entries) {
     if (typeof e === 'object' && 'op' in e) {
-      if (e.op === '(') subst++;
-      else if (e.op === ')') subst = Math.max(0, subst - 1);
-      else if (subst === 0 && e.op === 'glob') cur.push((e as { pattern: string }).pattern);
-      else if (subst === 0 && !['<', '>', '>>', '>&', '<('].includes(e.op)) flush();
+      if (e.op === '(') {
+        if (subst++ === 0) substText = [];
+        else substText.push('(');
+      } else if (e.op === ')') {
+        subst = Math.max(0, subst - 1);
+        if (subst > 0) substText.push(')');
+        else {
+          const text = `$(${substText.join(' ')})`;
+          // shell-quote leaves the `$` (or `NAME=$`) before the parenthesis as a word of its own.
+          if (cur.length && cur[cur.length - 1].endsWith('$')) cur[cur.length - 1] = cur[cur.length - 1].slice(0, -1) + text;
+          else cur.push(text);
+        }
+      } else if (subst > 0) substText.push(e.op === 'glob' ? (e as { pattern: string }).pattern : e.op);
+      else if (e.op === 'glob') cur.push((e as { pattern: string }).pattern);
+      // `2>&1`, `> log`: the redirection and its target are not arguments.
+      else if (['<', '>', '>>', '>&', '<(', '&>'].includes(e.op)) {
+        if (/^\d+$/.test(cur[cur.length - 1] ?? '')) cur.pop();
+        redirect = true;
+      } else flush();
       continue;
     }
-    if (typeof e !== 'string' || subst > 0) continue;
+    if (typeof e !== 'string') continue;
+    if (subst > 0) {
+      substText.push(e);
+      continue;
+    }
+    if (redirect) {
+      redirect = false;
+      continue;
+    }
     cur.push(e);
   }
   flush();
@@ -53,7 +80,13 @@ export function simpleCommands(line: string, depth = 0): string[][] {
   for (let argv of out) {
     // VAR=value and exec/env/nohup before the program run it with a changed environment.
     let i = 0;
-    while (i < argv.length && (ASSIGNMENT.test(argv[i]) || PREFIXES.has(argv[i]) || argv[i].endsWith('=$'))) i++;
+    for (;;) {
+      if (i < argv.length && (ASSIGNMENT.test(argv[i]) || PREFIXES.has(argv[i]))) i++;
+      else if (argv[i - 1] === 'env' && (argv[i] === '-u' || argv[i] === '--unset')) i += 2;
+      else break;
+    }
+    // `uv run` / `poetry run` / `pipenv run` start the program after them.
+    if (['uv', 'poetry', 'pipenv'].includes(base(argv[i] ?? '')) && argv[i + 1] === 'run') i += 2;
     argv = argv.slice(i);
     if (!argv.length) continue;
     const c = argv.findIndex((a, k) => k > 0 && /^-[a-z]*c$/.test(a));
@@ -84,6 +117,16 @@ export function flagValue(argv: readonly string[], names: readonly string[], fro
     else if (i + 1 < argv.length) found = argv[++i];
   }
   return found;
+}
+
+/** A value the shell computes at run time (`$(...)`, `$VAR`): not known before the start. */
+export function isDynamic(value: string | null): boolean {
+  return value !== null && value.includes('$');
+}
+
+/** `$(nvidia-smi -L | wc -l)` and the like: the number of GPUs the container sees. */
+export function isGpuCount(value: string | null): boolean {
+  return value !== null && /^\$\(\s*nvidia-smi\s+(-L|--list-gpus)\s*\|\s*wc\s+-l\s*\)$/.test(value);
 }
 
 /** Whether a boolean flag is given (`--enforce-eager`, `--enforce_eager`). */

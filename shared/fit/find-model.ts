@@ -12,6 +12,8 @@ export interface ModelRef {
   entry: WeightsEntry | null;
   /** One file in the repo the server loads (a GGUF), when the command names it. */
   file: string | null;
+  /** llama.cpp's `-hf org/repo:Q4_K_M`: the quantisation whose GGUF it picks. */
+  quant?: string | null;
   /** How it was found, in words, for the UI and `berth plan`. */
   via: string;
 }
@@ -26,6 +28,9 @@ function under(path: string, dir: string): string | null {
   return path.startsWith(`${d}/`) ? path.slice(d.length + 1) : null;
 }
 
+/** vLLM flags that take no value, so the word after one may be the positional model. */
+const BOOLEAN_FLAG = /^--(trust-remote-code|enforce-eager|enable-[\w-]+|disable-[\w-]+|no-[\w-]+|use-[\w-]+|skip-[\w-]+)$/;
+
 /** The model argument of a server call: value, and the flag it came from. */
 export function modelArgument(call: ServerCall): { value: string; flag: string } | null {
   const { server, argv, start } = call;
@@ -33,7 +38,15 @@ export function modelArgument(call: ServerCall): { value: string; flag: string }
   if (repo) return { value: repo, flag: server.hubRepoFlags![0] };
   const flagged = flagValue(argv, server.modelFlags, start);
   if (flagged) return { value: flagged, flag: server.modelFlags[0] };
-  if (server.positionalModel && argv[start] && !argv[start].startsWith('-')) return { value: argv[start], flag: '' };
+  if (!server.positionalModel) return null;
+  // `vllm serve [options] MODEL`: the first word that is no flag and no flag's value.
+  for (let k = start; k < argv.length; k++) {
+    const t = argv[k];
+    if (t.startsWith('-')) continue;
+    const prev = k > start ? argv[k - 1] : null;
+    const prevTakesValue = prev !== null && prev.startsWith('-') && !prev.includes('=') && !BOOLEAN_FLAG.test(prev.replace(/_/g, '-'));
+    if (!prevTakesValue) return { value: t, flag: '' };
+  }
   return null;
 }
 
@@ -49,12 +62,14 @@ export function findModel(config: TrussConfig): FoundModel {
   const arg = modelArgument(call);
   const said = (v: string) => `${call.server.name} ${arg?.flag ? `${arg.flag} ` : ''}${v}`;
   if (!arg) return firstEntry(`the ${call.server.name} command names no model`);
-  const value = arg.value;
+  if (arg.value.includes('$')) return firstEntry(`the model (${said(arg.value)}) is set when the container starts, so Berth cannot read it before`);
+  // llama.cpp's `-hf org/repo:QUANT` picks the GGUF of that quantisation.
+  const [value, quant] = arg.flag && call.server.hubRepoFlags?.includes(arg.flag) && arg.value.includes(':') ? arg.value.split(':', 2) : [arg.value, null];
   const hubFile = call.server.hubFileFlags ? flagValue(call.argv, call.server.hubFileFlags, call.start) : null;
   if (!value.startsWith('/') && !value.startsWith('.') && REPO_ID.test(value)) {
     const entry = entries.find((e) => e.repoId === value) ?? null;
     const revision = flagValue(call.argv, call.server.revisionFlags, call.start) ?? entry?.revision ?? 'main';
-    return { ok: true, call, model: { repoId: value, revision, entry, file: hubFile, via: said(value) } };
+    return { ok: true, call, model: { repoId: value, revision, entry, file: hubFile, quant, via: said(arg.value) } };
   }
   // A path: the repo behind the mount (longest target first, so nested mounts resolve).
   const mounts = entries.filter((e) => e.target).sort((a, b) => b.target!.length - a.target!.length);

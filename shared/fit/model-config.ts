@@ -5,8 +5,13 @@
 export interface ModelShape {
   architecture: string | null;
   layers: number;
-  /** Layers that keep a full-length KV cache (hybrid models keep it only in attention layers). */
+  /** Layers that keep a KV cache (hybrid models keep it only in attention layers). */
   attentionLayers: number;
+  /** Of those, layers with a sliding window: they keep at most `window` tokens (vLLM allocates so). */
+  slidingLayers: number;
+  window: number | null;
+  /** A window is stated but not which layers use it: the KV figure is an upper bound. */
+  kvUpperBound: boolean;
   heads: number;
   kvHeads: number;
   headDim: number;
@@ -39,10 +44,26 @@ const first = (o: Json, keys: string[]): number | null => {
 function textPart(root: Json): Json {
   for (const k of ['text_config', 'llm_config', 'language_config', 'thinker_config']) {
     const v = root[k];
-    if (v && typeof v === 'object' && first(v as Json, ['num_hidden_layers', 'n_layers', 'num_layers']) !== null) return v as Json;
+    if (v && typeof v === 'object' && first(v as Json, ['num_hidden_layers', 'n_layers', 'num_layers']) !== null) return withDefaults(v as Json);
   }
-  return root;
+  return withDefaults(root);
 }
+
+/**
+ * Values Transformers fills in from the config class when config.json leaves them out, for
+ * the checkpoints that do (Gemma 3's text_config states no heads: Gemma3TextConfig's defaults).
+ */
+const CLASS_DEFAULTS: Record<string, Json> = {
+  gemma3_text: { num_attention_heads: 8, num_key_value_heads: 4, head_dim: 256, max_position_embeddings: 131072, sliding_window: 4096 },
+};
+
+function withDefaults(c: Json): Json {
+  const d = CLASS_DEFAULTS[String(c.model_type ?? '')];
+  return d ? { ...d, ...c } : c;
+}
+
+/** The keys vLLM reads the trained length from; it takes the smallest one present. */
+const LENGTH_KEYS = ['max_position_embeddings', 'n_positions', 'max_seq_len', 'seq_length', 'model_max_length', 'max_sequence_length', 'max_seq_length', 'seq_len'];
 
 export const DTYPE_NAME_BYTES: Record<string, number> = { float32: 4, float: 4, float16: 2, half: 2, bfloat16: 2, fp8: 1, fp8_e4m3: 1, fp8_e5m2: 1, fp8_inc: 1 };
 
@@ -70,10 +91,21 @@ export function modelShape(raw: unknown): { shape: ModelShape } | { error: strin
     attentionLayers = [...pattern].filter((ch) => ch === '*').length;
     approximations.push(`a hybrid model: ${attentionLayers} of ${layers} layers keep a KV cache; the Mamba layers' fixed state is not counted`);
   }
-  const window = num(c.sliding_window);
-  if (window !== null && c.use_sliding_window !== false) {
-    const sliding = layerTypes ? layerTypes.filter((t) => t === 'sliding_attention').length : null;
-    approximations.push(`sliding-window attention (${window} tokens${sliding ? ` in ${sliding} of ${layers} layers` : ''}): the KV figure assumes full-length layers, an upper bound`);
+  // Sliding-window layers keep at most `window` tokens. Which layers slide comes from
+  // layer_types, or Gemma's sliding_window_pattern (every Nth layer is global); a window with
+  // neither is counted as full length and marked an upper bound.
+  const rawWindow = num(c.sliding_window);
+  const window = rawWindow !== null && c.use_sliding_window !== false ? rawWindow : null;
+  let slidingLayers = 0;
+  let kvUpperBound = false;
+  if (window !== null) {
+    const pat = num(c.sliding_window_pattern);
+    if (layerTypes?.includes('sliding_attention')) slidingLayers = layerTypes.filter((t) => t === 'sliding_attention').length;
+    else if (pat !== null && pat > 1) slidingLayers = layers - Math.floor(layers / pat);
+    else {
+      kvUpperBound = true;
+      approximations.push(`sliding-window attention (${window} tokens) without a list of the layers that use it: the KV figure assumes full-length layers, an upper bound`);
+    }
   }
 
   const kvLoraRank = num(c.kv_lora_rank);
@@ -81,14 +113,18 @@ export function modelShape(raw: unknown): { shape: ModelShape } | { error: strin
   const mla = kvLoraRank !== null && ropeDim !== null ? { kvLoraRank, ropeDim } : null;
   if (mla && typeof c.index_topk === 'number') approximations.push("the sparse-attention indexer's own cache is not counted");
 
-  let maxContext = first(c, ['max_position_embeddings', 'n_positions', 'max_seq_len', 'max_sequence_length', 'seq_length']);
+  const lengths = LENGTH_KEYS.map((k) => num(c[k])).filter((n): n is number => n !== null);
+  let maxContext = lengths.length ? Math.min(...lengths) : null;
   const rope = (c.rope_scaling ?? c.rope_parameters) as Json | undefined;
-  if (maxContext !== null && rope && typeof rope === 'object') {
+  const modelType = String(c.model_type ?? root.model_type ?? '');
+  if (maxContext !== null && rope && typeof rope === 'object' && !modelType.includes('gemma3')) {
     const type = String(rope.rope_type ?? rope.type ?? '');
     const factor = num(rope.factor);
-    // vLLM scales the trained length by the factor for these rope types; llama3/longrope already state it.
-    if (factor && type === 'yarn') maxContext = (num(rope.original_max_position_embeddings) ?? maxContext) * factor;
-    else if (factor && (type === 'linear' || type === 'dynamic')) maxContext *= factor;
+    // As vLLM derives max_model_len: every scaled rope type but su/longrope/llama3 (which state
+    // the scaled length already) multiplies it by the factor; yarn from its original length.
+    if (factor && !['su', 'longrope', 'llama3', 'default', 'mrope'].includes(type)) {
+      maxContext = (type === 'yarn' ? num(rope.original_max_position_embeddings) ?? maxContext : maxContext) * factor;
+    }
   }
   const dtype = typeof c.torch_dtype === 'string' ? c.torch_dtype : typeof c.dtype === 'string' ? c.dtype : typeof root.torch_dtype === 'string' ? (root.torch_dtype as string) : null;
   const q = (root.quantization_config ?? c.quantization_config) as Json | undefined;
@@ -98,6 +134,9 @@ export function modelShape(raw: unknown): { shape: ModelShape } | { error: strin
       architecture: Array.isArray(root.architectures) ? String(root.architectures[0]) : null,
       layers,
       attentionLayers,
+      slidingLayers,
+      window,
+      kvUpperBound,
       heads,
       kvHeads,
       headDim,
@@ -113,11 +152,35 @@ export function modelShape(raw: unknown): { shape: ModelShape } | { error: strin
   };
 }
 
+/** KV bytes one layer keeps per token: K and V (2 x KV heads x head size), or MLA's one latent. */
+function perLayerToken(s: ModelShape, kvDtypeBytes: number): number {
+  return s.mla ? (s.mla.kvLoraRank + s.mla.ropeDim) * kvDtypeBytes : 2 * s.kvHeads * s.headDim * kvDtypeBytes;
+}
+
 /**
- * KV cache bytes per token for the whole model: 2 (K and V) x layers x KV heads x head size x
- * bytes per value; with MLA one latent (rank + rope part) per layer.
+ * KV cache bytes per token for the whole model at full length: 2 (K and V) x layers x KV heads
+ * x head size x bytes per value; with MLA one latent (rank + rope part) per layer.
  */
 export function kvBytesPerToken(s: ModelShape, kvDtypeBytes: number): number {
-  if (s.mla) return s.attentionLayers * (s.mla.kvLoraRank + s.mla.ropeDim) * kvDtypeBytes;
-  return 2 * s.attentionLayers * s.kvHeads * s.headDim * kvDtypeBytes;
+  return s.attentionLayers * perLayerToken(s, kvDtypeBytes);
+}
+
+/** KV bytes of one sequence of `tokens`: sliding-window layers hold at most their window. */
+export function kvBytesForContext(s: ModelShape, kvDtypeBytes: number, tokens: number): number {
+  const full = s.attentionLayers - s.slidingLayers;
+  const windowed = s.window !== null ? Math.min(s.window, tokens) : tokens;
+  return perLayerToken(s, kvDtypeBytes) * (full * tokens + s.slidingLayers * windowed);
+}
+
+/** The longest sequence whose KV cache fits in `bytes` (the inverse of kvBytesForContext). */
+export function contextForKvBytes(s: ModelShape, kvDtypeBytes: number, bytes: number): number {
+  if (bytes <= 0) return 0;
+  let lo = 0;
+  let hi = 1 << 26;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi + 1) / 2);
+    if (kvBytesForContext(s, kvDtypeBytes, mid) <= bytes) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

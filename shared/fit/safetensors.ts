@@ -19,7 +19,7 @@ export interface TensorSummary {
   bytesByDtype: Record<string, number>;
   /** Elements per dtype. */
   elementsByDtype: Record<string, number>;
-  /** Elements of tensors named like packed 4-bit weights (U8/I8 `*.weight` beside a `*.weight_scale`). */
+  /** Weights packed several to a stored element, beyond the stored count (see packFactor). */
   packedElements: number;
   tensors: number;
 }
@@ -54,11 +54,23 @@ export function addHeader(summary: TensorSummary, headerJson: string): TensorSum
     const bytes = e.data_offsets[1] - e.data_offsets[0];
     summary.bytesByDtype[e.dtype] = (summary.bytesByDtype[e.dtype] ?? 0) + bytes;
     summary.elementsByDtype[e.dtype] = (summary.elementsByDtype[e.dtype] ?? 0) + elements;
-    // NVFP4 / packed int4 checkpoints store two 4-bit weights per U8 byte, with a scale beside.
-    if ((e.dtype === 'U8' || e.dtype === 'I8') && name.endsWith('.weight') && (names.has(`${name}_scale`) || names.has(`${name}_packed`))) summary.packedElements += elements;
+    summary.packedElements += elements * (packFactor(name, e.dtype, names) - 1);
     summary.tensors++;
   }
   return summary;
+}
+
+/**
+ * How many weights one stored element holds, by the layouts quantisers write: NVFP4
+ * (ModelOpt: U8 `X.weight` beside `X.weight_scale`) and MXFP4 (gpt-oss: U8 `*_blocks`) pack two
+ * 4-bit values per byte; AWQ/GPTQ `qweight` and compressed-tensors `weight_packed` pack eight
+ * 4-bit values per I32 (4-bit assumed: the common case).
+ */
+export function packFactor(name: string, dtype: string, names: ReadonlySet<string>): number {
+  if ((dtype === 'U8' || dtype === 'I8') && name.endsWith('.weight') && names.has(`${name}_scale`)) return 2;
+  if (dtype === 'U8' && name.endsWith('_blocks')) return 2;
+  if (dtype === 'I32' && (name.endsWith('.qweight') || name.endsWith('.weight_packed'))) return 8;
+  return 1;
 }
 
 export function totalBytes(s: TensorSummary): number {

@@ -20,6 +20,8 @@ export interface FitContext {
   allowSharing?: boolean;
   /** An explicit CPU run: nothing to fit. */
   cpuOnly?: boolean;
+  /** Devices the deployment itself holds while running: their used memory is its own, not counted. */
+  ownDevices?: readonly string[];
   weights: WeightsContext;
   /** Facts already read, by repo@revision/file: the Hub is asked once per model per process. */
   cache?: Map<string, Promise<ModelFacts>>;
@@ -64,11 +66,15 @@ export async function estimateConfigMemory(config: TrussConfig, plan: RunPlan | 
     });
   }
   const acc = config.resources?.accelerator ?? null;
-  return estimateMemory({
+  const own = new Set(resolveGpuIds(ctx.ownDevices ?? [], ctx.gpus).map((g) => g.uuid));
+  const gpus = gpusFor(config, plan, ctx).map((g) => (own.has(g.uuid) ? { ...toFacts(g), usedBytes: 0 } : toFacts(g)));
+  const estimate = estimateMemory({
     facts,
     call: found.call,
-    gpus: gpusFor(config, plan, ctx).map(toFacts),
+    gpus,
     accelerator: acc ? { type: acc.type, count: acc.count } : null,
     machineGpus: ctx.gpus.length,
   });
+  if (own.size) estimate.approximations.push('running: the memory it holds on its GPUs is left out, so this is the estimate for a fresh start (another process on the same GPUs is left out too)');
+  return estimate;
 }

@@ -132,8 +132,10 @@ export async function readModelFacts(m: ModelRef, ctx: WeightsContext): Promise<
   const files = underPrefix(r.files, prefix);
   const ggufs = files.filter((f) => f.path.endsWith('.gguf'));
   if (file?.path.endsWith('.gguf') || (!files.some((f) => f.path.endsWith('.safetensors')) && ggufs.length)) {
-    const pick = file ?? (ggufs.length === 1 ? ggufs[0] : null);
-    if (!pick) throw new BerthError('FIT_UNKNOWN', `${m.repoId} holds ${ggufs.length} GGUF files and the command names none of them.`, 'Name the file in the command (llama.cpp -m PATH or --hf-file FILE).');
+    // `-hf org/repo:Q4_K_M` picks by quantisation (the first shard of a split GGUF).
+    const byQuant = m.quant ? ggufs.filter((g) => g.path.toLowerCase().includes(m.quant!.toLowerCase()) && !/-0000[2-9]-of-/.test(g.path)) : [];
+    const pick = file ?? (byQuant.length === 1 ? byQuant[0] : ggufs.length === 1 ? ggufs[0] : null);
+    if (!pick) throw new BerthError('FIT_UNKNOWN', `${m.repoId} holds ${ggufs.length} GGUF files and the command ${m.quant ? `matches ${byQuant.length} of them with :${m.quant}` : 'names none of them'}.`, 'Name the file in the command (llama.cpp -m PATH or --hf-file FILE).');
     return { ...common, ...(await readGguf(reader, pick, r, ctx)) };
   }
 
@@ -184,11 +186,34 @@ async function readShape(reader: RepoReader, files: HubFile[], prefix: string): 
   return 'shape' in s ? { shape: s.shape } : { shape: null, shapeError: s.error };
 }
 
+/**
+ * fetch for @huggingface/gguf's ranged reads: bounded by the estimate's signal, Hub errors as
+ * Berth's (a gated repo says which secret to set), and a server that ignores Range refused
+ * rather than read to the end (that would download the weights).
+ */
+function guardedFetch(r: ResolvedEntry, ctx: WeightsContext, f: HubFile): typeof fetch {
+  const base = hubFetch(ctx.endpoint, r.auth.token);
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    let res: Response;
+    try {
+      res = await base(input, { ...init, signal: ctx.signal });
+    } catch (err) {
+      throw ctx.signal?.aborted ? err : unreachable(err, ctx.endpoint);
+    }
+    if (!res.ok) throw await hubError(res, { repoId: r.entry.repoId, revision: r.entry.revision, path: f.path }, r.auth, ctx.endpoint);
+    if (new Headers(init.headers).has('range') && res.status !== 206) {
+      await res.body?.cancel().catch(() => {});
+      throw new BerthError('FIT_UNKNOWN', `The Hub answered a ranged read of ${f.path} with the whole file (${res.status}).`, 'Berth reads only the header for an estimate and will not download the weights for it; use a Hub or mirror that supports Range requests.');
+    }
+    return res;
+  }) as typeof fetch;
+}
+
 async function readGguf(reader: RepoReader, f: HubFile, r: ResolvedEntry, ctx: WeightsContext): Promise<Omit<ModelFacts, 'model' | 'via' | 'commit' | 'readFrom'>> {
   const local = reader.cachedPath(f);
   const parsed = local
     ? await gguf(local, { allowLocalFile: true, computeParametersCount: true })
-    : await gguf(reader.url(f), { fetch: hubFetch(ctx.endpoint, r.auth.token), computeParametersCount: true });
+    : await gguf(reader.url(f), { fetch: guardedFetch(r, ctx, f), computeParametersCount: true });
   const md = parsed.metadata as unknown as Record<string, unknown>;
   const arch = String(md['general.architecture'] ?? '');
   const n = (k: string): number | null => {
@@ -208,6 +233,10 @@ async function readGguf(reader: RepoReader, f: HubFile, r: ResolvedEntry, ctx: W
       architecture: arch || null,
       layers,
       attentionLayers: layers,
+      // GGUF does not say which layers slide: counted full length, an upper bound.
+      slidingLayers: 0,
+      window: sliding,
+      kvUpperBound: sliding !== null,
       heads,
       kvHeads: n('attention.head_count_kv') ?? heads,
       headDim: n('attention.key_length') ?? hidden / heads,

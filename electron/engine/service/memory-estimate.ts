@@ -22,10 +22,15 @@ export class MemoryEstimator {
     if (o.refresh) this.facts = new Map();
     const { config } = parseTrussConfig(d.configText(), d.configPath);
     if (!config) return unknownEstimate('the config has errors: fix them first');
-    const report = await this.deps.gpu.report(!!o.refresh);
+    // Free memory changes from one moment to the next: the GPUs are read fresh every time.
+    const report = await this.deps.gpu.report(true);
     const secrets = { get: async (name: string) => (this.deps.secrets.get ? this.deps.secrets.get(name) : null) };
+    // While it runs, the memory this deployment holds is its own, not another process's.
+    const running = !['idle', 'stopped', 'failed'].includes(d.summary().state.name);
+    const own = running ? d.summary().gpuDeviceIds : [];
     return estimateConfigMemory(config, d.plan(), {
       gpus: report.gpus,
+      ownDevices: own,
       cpuOnly: o.cpuOnly,
       cache: this.facts,
       weights: weightsContext({ secrets, cacheDir: this.deps.weightsCacheDir ?? hubCacheDir() }, { signal: AbortSignal.timeout(READ_TIMEOUT_MS) }),

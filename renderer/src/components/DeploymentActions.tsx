@@ -6,16 +6,14 @@ import { ErrorNote } from './ErrorNote.js';
 import { upsertSummary } from '../state/deployments.js';
 import { useState } from 'react';
 import type { MemoryEstimate } from '../api/contract.js';
-import { loadMemory, memoryStore } from '../state/memory.js';
+import { freshMemory } from '../state/memory.js';
 
 /** How long Start waits for a first estimate before starting without one. */
 const FIT_CHECK_WAIT_MS = 8000;
 
-/** The estimate Start checks: the one shown, else a fresh one (bounded: Start never hangs on it). */
-async function fitBeforeStart(id: string): Promise<MemoryEstimate | null> {
-  const shown = memoryStore.get()[id]?.estimate;
-  if (shown) return shown;
-  return Promise.race([loadMemory(id, null), new Promise<null>((r) => setTimeout(() => r(null), FIT_CHECK_WAIT_MS))]);
+/** The estimate Start checks, taken now (free memory changes); bounded, so Start never hangs on it. */
+function fitBeforeStart(id: string): Promise<MemoryEstimate | null> {
+  return Promise.race([freshMemory(id), new Promise<null>((r) => setTimeout(() => r(null), FIT_CHECK_WAIT_MS))]);
 }
 
 export function DeploymentActions({ d }: { d: DeploymentSummary }) {

@@ -21,6 +21,18 @@ function put(id: string, patch: Partial<MemoryState>): void {
   memoryStore.set((all) => ({ ...all, [id]: { ...empty, ...all[id], ...patch } }));
 }
 
+/** The estimate as of now (GPUs read fresh, model facts cached by the service), for Start; never throws. */
+export async function freshMemory(id: string): Promise<MemoryEstimate | null> {
+  try {
+    const estimate = await api.deployments.memory({ id });
+    const cur = memoryStore.get()[id];
+    put(id, { estimate, configKey: cur?.configKey ?? null });
+    return estimate;
+  } catch {
+    return null;
+  }
+}
+
 /** Loads (or reuses) the estimate for a deployment; never throws. */
 export function loadMemory(id: string, configKey: string | null, refresh = false): Promise<MemoryEstimate | null> {
   const cur = memoryStore.get()[id];
@@ -28,7 +40,8 @@ export function loadMemory(id: string, configKey: string | null, refresh = false
   const key = `${id}\0${configKey}\0${refresh}`;
   const running = inflight.get(key);
   if (running) return running;
-  put(id, { loading: true, error: null });
+  // A different config text: the old estimate no longer applies, even while the new one loads.
+  put(id, { loading: true, error: null, ...(cur && cur.configKey !== configKey && configKey !== null ? { estimate: null } : {}) });
   const p = api.deployments
     .memory({ id, ...(refresh ? { refresh: true } : {}) })
     .then((estimate) => {

@@ -87,6 +87,35 @@ describe('tied embeddings and biases: Qwen2.5-0.5B', () => {
   });
 });
 
+describe('packed 4-bit layouts count every weight', () => {
+  it('AWQ/GPTQ qweight: eight 4-bit weights per I32', () => {
+    const s = emptySummary();
+    const h = { 'l.qweight': { dtype: 'I32', shape: [4096, 512], data_offsets: [0, 4096 * 512 * 4] }, 'l.scales': { dtype: 'F16', shape: [32, 4096], data_offsets: [0, 32 * 4096 * 2] } };
+    addHeader(s, JSON.stringify(h));
+    expect(parameterCount(s)).toBe(4096 * 4096 + 32 * 4096);
+  });
+  it('gpt-oss MXFP4 *_blocks: two per U8', () => {
+    const s = emptySummary();
+    addHeader(s, JSON.stringify({ 'e.gate_up_proj_blocks': { dtype: 'U8', shape: [32, 5760, 90, 16], data_offsets: [0, 32 * 5760 * 90 * 16] } }));
+    expect(parameterCount(s)).toBe(2 * 32 * 5760 * 90 * 16);
+  });
+});
+
+describe('context length as vLLM derives it', () => {
+  it('Gemma 3: rope scaling does not multiply the length; head counts from the class defaults', () => {
+    const shape = shapeOf({ model_type: 'gemma3', text_config: { model_type: 'gemma3_text', hidden_size: 2560, num_hidden_layers: 34, intermediate_size: 10240, sliding_window: 1024, rope_scaling: { rope_type: 'linear', factor: 8 } } });
+    expect(shape.maxContext).toBe(131072);
+    expect(shape.heads).toBe(8);
+    expect(shape.kvHeads).toBe(4);
+    expect(shape.headDim).toBe(256);
+  });
+  it('yarn scales the original length; the smallest length key wins', () => {
+    const base = { num_hidden_layers: 2, num_attention_heads: 4, hidden_size: 256 };
+    expect(shapeOf({ ...base, max_position_embeddings: 32768, rope_scaling: { type: 'yarn', factor: 4, original_max_position_embeddings: 32768 } }).maxContext).toBe(131072);
+    expect(shapeOf({ ...base, max_position_embeddings: 32768, seq_length: 8192 }).maxContext).toBe(8192);
+  });
+});
+
 describe('attention variants', () => {
   it('MLA (DeepSeek-V3 shape): one latent of 512 + 64 per layer', () => {
     const shape = shapeOf({ num_hidden_layers: 61, num_attention_heads: 128, num_key_value_heads: 128, hidden_size: 7168, kv_lora_rank: 512, qk_rope_head_dim: 64, max_position_embeddings: 163840, torch_dtype: 'bfloat16' });

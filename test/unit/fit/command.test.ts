@@ -18,6 +18,13 @@ describe('simpleCommands', () => {
     const c = simpleCommands(`vllm serve $MODEL --compilation-config '{"cudagraph_mode":"PIECEWISE"}' # comment`);
     expect(c).toEqual([['vllm', 'serve', '$MODEL', '--compilation-config', '{"cudagraph_mode":"PIECEWISE"}']]);
   });
+  it('keeps a $(...) value as one word, so a flag set at run time reads as such', () => {
+    expect(simpleCommands(`sh -c "vllm serve m --tensor-parallel-size $(nvidia-smi -L | wc -l) --x 1"`)).toEqual([['vllm', 'serve', 'm', '--tensor-parallel-size', '$(nvidia-smi -L | wc -l)', '--x', '1']]);
+  });
+  it('drops redirections, env -u and uv run', () => {
+    expect(simpleCommands('vllm serve m 2>&1 > /tmp/log --port 8000')).toEqual([['vllm', 'serve', 'm', '--port', '8000']]);
+    expect(simpleCommands('env -u CUDA_VISIBLE_DEVICES A=1 uv run vllm serve m')).toEqual([['vllm', 'serve', 'm']]);
+  });
   it('reads -lc and exec', () => {
     expect(simpleCommands(`/bin/bash -lc 'exec python3 -m sglang.launch_server --model-path a/b'`)).toEqual([['python3', '-m', 'sglang.launch_server', '--model-path', 'a/b']]);
   });

@@ -32,7 +32,8 @@ describe('vLLM: Llama-3.1-8B on an L4', () => {
     expect(e.parameterCount).toBe(8_030_261_248);
     expect(e.kvBytesPerToken).toBe(131_072);
     expect(e.contextTokens).toBe(1024);
-    expect(e.gpus).toEqual([{ uuid: 'GPU-l4-0', name: 'NVIDIA L4', totalBytes: 23034 * MiB, freeBytes: 23034 * MiB, budgetBytes: Math.round(0.9 * 23034 * MiB) }]);
+    // The budget is 0.9 of what CUDA sees: nvidia-smi's 23034 MiB less the driver's ~0.45 GiB (22.04 GiB; vLLM logs 22.03 on an L4).
+    expect(e.gpus).toEqual([{ uuid: 'GPU-l4-0', name: 'NVIDIA L4', totalBytes: 23034 * MiB, freeBytes: 23034 * MiB, budgetBytes: Math.round(0.9 * (23034 * MiB - 0.45 * GiB)) }]);
     // weights 14.96 + KV 0.125 + overhead (0.5 context + 0.5 graphs + activations) per GPU.
     expect(e.perGpuBytes! / GiB).toBeGreaterThan(15.5);
     expect(e.perGpuBytes! / GiB).toBeLessThan(17);
@@ -70,7 +71,8 @@ describe('vLLM: Llama-3.1-8B on an L4', () => {
     const e = run('vllm serve m/m --max-model-len 1024', [{ ...L4, usedBytes: 4 * GiB }]);
     expect(e.verdict).toBe('does-not-fit');
     expect(e.reasons.join('\n')).toMatch(/other processes already hold 4\.0 GiB/);
-    expect(e.suggestions.join('\n')).toMatch(/lower --gpu-memory-utilization to 0\.82/);
+    // (22.04 - 4.0) / 22.04 = 0.818 of the CUDA-visible total is free: 0.81, rounded down.
+    expect(e.suggestions.join('\n')).toMatch(/lower --gpu-memory-utilization to 0\.81/);
   });
   it('refuses a tensor-parallel size larger than the GPUs the config gives', () => {
     const e = run('vllm serve m/m -tp 4', [L4, L4b]);
@@ -96,11 +98,55 @@ describe('vLLM: Llama-3.1-8B on an L4', () => {
 });
 
 describe('SGLang', () => {
-  it('uses --mem-fraction-static and --context-length', () => {
-    const fits = run('python3 -m sglang.launch_server --model-path m/m --context-length 4096 --mem-fraction-static 0.85', [L4]);
+  const sg = (flags: string, gpu = L4) => run(`python3 -m sglang.launch_server --model-path m/m ${flags}`, [gpu]);
+  it('its pool is --mem-fraction-static of the memory free at start', () => {
+    const fits = sg('--context-length 4096 --mem-fraction-static 0.85');
     expect(fits.verdict).toBe('fits');
-    expect(fits.gpus[0].budgetBytes).toBe(Math.round(0.85 * 23034 * MiB));
-    expect(run('python3 -m sglang.launch_server --model-path m/m --context-length 131072', [L4]).verdict).toBe('does-not-fit');
+    expect(fits.gpus[0].budgetBytes).toBe(Math.round(0.85 * (23034 * MiB - 0.45 * GiB)));
+    const busy = sg('--context-length 4096 --mem-fraction-static 0.85', { ...L4, usedBytes: 2 * GiB });
+    expect(busy.gpus[0].budgetBytes).toBe(Math.round(0.85 * (23034 * MiB - 0.45 * GiB - 2 * GiB)));
+  });
+  it('a context longer than the pool holds: it starts and caps requests (tight, not does-not-fit)', () => {
+    const e = sg('--context-length 131072');
+    expect(e.verdict).toBe('tight');
+    expect(e.reasons.join('\n')).toMatch(/SGLang starts, but caps requests at \d+ tokens, not 131072/);
+  });
+  it('weights larger than the pool: does not fit', () => {
+    expect(sg('--context-length 4096 --mem-fraction-static 0.5').verdict).toBe('does-not-fit');
+  });
+});
+
+describe('values set at run time', () => {
+  it('--tensor-parallel-size $(nvidia-smi -L | wc -l) is the number of GPUs given', () => {
+    const h = (n: number): GpuFacts[] => Array.from({ length: n }, (_, k) => ({ ...H100, uuid: `GPU-h-${k}` }));
+    const e = run(`sh -c "python3 -m vllm.entrypoints.openai.api_server --model m/m --tensor-parallel-size $(nvidia-smi -L | wc -l) --max-model-len 131072"`, h(4), { type: 'H100', count: 4 });
+    expect(e.verdict).toBe('fits');
+    expect(e.gpus).toHaveLength(4);
+    expect(e.suggestions.join('\n')).not.toMatch(/add --tensor-parallel-size/);
+  });
+  it('another flag computed at start: unknown, saying which', () => {
+    const e = run('sh -c "vllm serve m/m --max-model-len $MAX_LEN"', [L4]);
+    expect(e.verdict).toBe('unknown');
+    expect(e.reasons[0]).toMatch(/--max-model-len is computed when the container starts \(\$MAX_LEN\)/);
+  });
+});
+
+describe('vLLM defaults by GPU', () => {
+  it('an A100 gets the small batch defaults (vLLM excludes it), an H100 the large ones', () => {
+    const a100: GpuFacts = { uuid: 'a', name: 'NVIDIA A100-SXM4-80GB', totalBytes: 81920 * MiB, usedBytes: 0 };
+    expect(run('vllm serve m/m --max-model-len 4096', [a100], { type: 'A100', count: 1 }).reasons.join('\n')).toMatch(/2048 batched tokens, 256 sequences/);
+    expect(run('vllm serve m/m --max-model-len 4096', [H100], { type: 'H100', count: 1 }).reasons.join('\n')).toMatch(/8192 batched tokens, 1024 sequences/);
+  });
+});
+
+describe('sliding-window layers', () => {
+  it('layers listed as sliding keep only their window: a long context costs the full layers only', () => {
+    const types = Array.from({ length: 32 }, (_, k) => (k % 2 ? 'full_attention' : 'sliding_attention'));
+    const shape = (modelShape({ ...LLAMA_3_1_8B, sliding_window: 4096, layer_types: types }) as { shape: ModelShape }).shape;
+    expect(shape.slidingLayers).toBe(16);
+    const e = run('vllm serve m/m --max-model-len 65536', [L4], { type: 'L4', count: 1 }, { ...facts, shape });
+    // 16 full layers x 64 KiB... : 2 x 8 x 128 x 2 bytes = 4 KiB per layer-token; 16 x 65536 + 16 x 4096 tokens.
+    expect(e.reasons.join('\n')).toMatch(/16 sliding-window layers keeping at most 4096 tokens; 65536 tokens of context \(--max-model-len\) take 4\.3 GiB/);
   });
 });
 

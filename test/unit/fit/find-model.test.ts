@@ -35,6 +35,22 @@ describe('findModel', () => {
     const r = findModel(conf('llama-cpp-server.yaml'));
     expect(r.ok && r.model).toMatchObject({ repoId: 'google/gemma-3-27b-it-qat-q4_0-gguf', file: 'gemma-3-27b-it-q4_0.gguf' });
   });
+  it("finds vllm serve's positional model after options", () => {
+    const r = findModel(cfg('vllm serve --host 0.0.0.0 --trust-remote-code org/m --port 8000'));
+    expect(r.ok && r.model.repoId).toBe('org/m');
+  });
+  it('a model set at run time is named as such, not as a path', () => {
+    const r = findModel(cfg('vllm serve $MODEL_ID'));
+    expect(!r.ok && r.reason).toMatch(/vLLM \$MODEL_ID\) is set when the container starts/);
+  });
+  it("reads llama.cpp's -hf repo:QUANT", () => {
+    const r = findModel(cfg('llama-server -hf unsloth/Qwen3-8B-GGUF:Q4_K_M -c 8192'));
+    expect(r.ok && r.model).toMatchObject({ repoId: 'unsloth/Qwen3-8B-GGUF', quant: 'Q4_K_M' });
+  });
+  it('the minimax config: its tensor-parallel size is kept as the substitution', () => {
+    const r = findModel(conf('minimax_minimax-m2.5.yaml'));
+    expect(r.call?.argv).toContain('$(nvidia-smi -L | wc -l)');
+  });
   it('says why for an unmounted path', () => {
     const r = findModel(cfg('vllm serve /opt/models/mine'));
     expect(r.ok).toBe(false);

@@ -31,7 +31,7 @@ export function MemoryFit({ id, configKey }: { id: string; configKey: string | n
           </button>
         </div>
       </div>
-      {!m && state?.loading && <p className="muted">Reading the model's config and safetensors headers (not its weights)…</p>}
+      {!m && state?.loading && <p className="muted">Reading the model's config and weight headers (not its weights)…</p>}
       {state?.error && <p className="bad-text">Could not estimate: {state.error.message}</p>}
       {m && <EstimateBody m={m} />}
     </section>
