@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LLAMA_3_1_8B, checkpointFiles, decoderTensors } from '../fixtures/hub/checkpoints.mjs';
 import { startHub } from '../fixtures/hub/server.mjs';
-import { ROOT, closeAndStop, ensureBuilt, launch, openUrl, shot, startServe, tempTruss, watchConsoleErrors, type Serve } from './helpers.js';
+import { FIXTURE_IMAGE, ROOT, apiCall, closeAndStop, ensureBuilt, launch, openUrl, shot, startServe, tempTruss, watchConsoleErrors, type Serve } from './helpers.js';
 
 const LLAMA = 'meta-llama/Meta-Llama-3.1-8B-Instruct';
 const TOKEN = 'hf_e2e_fit_token_0123456789';
@@ -103,5 +103,39 @@ describe('GPU memory estimate on the Overview', () => {
     await card.scrollIntoViewIfNeeded();
     await shot(page, 'fit-does-not-fit');
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('Start asks before starting a model that will not fit, and Start anyway starts it', async () => {
+    // This engine has no NVIDIA runtime, so a GPU config's Start is disabled by the plan's own
+    // error (above). To drive the prompt, a CPU fixture deployment is started while the page is
+    // answered, for deployments.memory only, the estimate the real service just gave for the
+    // 131072-token L4 config. Everything else (the start itself) is real.
+    const list = (await apiCall(serve, 'deployments.list')) as Array<{ id: string; modelName: string }>;
+    const l4 = list.find((d) => d.modelName === 'llama-8b-131072')!;
+    const real = await apiCall(serve, 'deployments.memory', { id: l4.id });
+    expect((real as { verdict: string }).verdict).toBe('does-not-fit');
+    const dir = tempTruss('fit-start', `model_name: fit-start\nbase_image:\n  image: ${FIXTURE_IMAGE}\ndocker_server:\n  start_command: node /srv/model-server/server.mjs --port 8000\n  server_port: 8000\n  predict_endpoint: /predict\n  readiness_endpoint: /health\n  liveness_endpoint: /live\n`);
+    dirs.push(dir);
+    await page.route('**/api/deployments.memory', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify({ ok: true, result: real }) }));
+    try {
+      await page.goto(openUrl(serve));
+      await page.getByLabel('Config path').fill(dir);
+      await page.getByRole('button', { name: 'Open', exact: true }).click();
+      await page.getByRole('heading', { name: /fit-start/ }).waitFor();
+      await page.getByRole('button', { name: 'Start fit-start' }).first().click();
+      const warning = page.getByTestId('fit-warning');
+      await warning.waitFor();
+      expect(await warning.textContent()).toMatch(/fit-start will not fit in GPU memory.*does not fit: needs ~3\d\.\d GiB per GPU.*Try: lower --max-model-len to \d+/);
+      await shot(page, 'fit-start-prompt');
+      // Cancel leaves it idle; Start anyway starts it.
+      await warning.getByRole('button', { name: 'Cancel' }).click();
+      expect(await page.getByTestId('fit-warning').count()).toBe(0);
+      expect(await page.getByTestId('state-name').textContent()).toBe('Idle');
+      await page.getByRole('button', { name: 'Start fit-start' }).first().click();
+      await page.getByTestId('fit-warning').getByRole('button', { name: 'Start anyway' }).click();
+      await expect.poll(() => page.getByTestId('state-name').textContent(), { timeout: 60_000 }).toBe('Ready');
+    } finally {
+      await page.unroute('**/api/deployments.memory');
+    }
   });
 });
