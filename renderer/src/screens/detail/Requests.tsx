@@ -53,6 +53,7 @@ export function Requests({ summary }: { summary: DeploymentSummary }) {
       <ErrorNote error={error} onDismiss={() => setError(null)} />
       {records.length === 0 ? <p className="empty">No requests yet. Requests through this deployment&apos;s gateway (Playground, clients, benchmarks) show up here.</p> : (
         <div className="split">
+          <div className="table-scroll">
           <table className="table requests-table" aria-label="Requests">
             <thead><tr><th>Time</th><th>Status</th><th>Method</th><th>Route</th><th className="num">Latency</th><th className="num">TTFT</th><th className="num">Tokens in/out</th><th className="num">Bytes in/out</th><th>Client</th></tr></thead>
             <tbody>
@@ -61,7 +62,7 @@ export function Requests({ summary }: { summary: DeploymentSummary }) {
                   <td className="mono nowrap">{formatTime(r.time)}</td>
                   <td><span className={r.status < 300 ? 'ok-text' : r.status === 429 ? 'warn-text' : 'bad-text'}>{r.status}</span></td>
                   <td className="mono">{r.method}</td>
-                  <td className="mono ellipsis" title={r.route}>{r.route}</td>
+                  <td className="mono route-cell" title={r.route}><span className="ellipsis">{r.route}</span></td>
                   <td className="num">{formatDuration(r.latencyMs)}</td>
                   <td className="num">{r.ttftMs !== null ? formatDuration(r.ttftMs) : '—'}</td>
                   <td className="num" title={r.tokensSource === 'chunks' ? 'output counted from streamed chunks (no usage from the server)' : 'from the server\'s usage'}>{r.tokensOut !== null ? `${r.tokensIn ?? '?'} / ${r.tokensSource === 'chunks' ? '~' : ''}${r.tokensOut}` : '—'}</td>
@@ -71,6 +72,7 @@ export function Requests({ summary }: { summary: DeploymentSummary }) {
               ))}
             </tbody>
           </table>
+          </div>
           {sel && <RequestDetail r={sel} summary={summary} />}
         </div>
       )}
