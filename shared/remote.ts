@@ -7,6 +7,14 @@
  */
 export const API_VERSION = 1;
 
+/**
+ * The origins a laptop's Berth UI is served from: the desktop app's berth://app or a loopback
+ * `berth serve` / dev server. Only these may be granted CORS on a remote machine's gateways
+ * (gateway.allowUiOrigins): the page reaches them through a loopback SSH forward, so no
+ * other site's page can be let in by an API call.
+ */
+export const UI_ORIGIN = /^(?:berth:\/\/app|http:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):\d{1,5})$/;
+
 export type MachineState = 'local' | 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'error';
 
 export interface MachineInfo {

@@ -7,7 +7,7 @@ import type { GpuReport } from '../gpu.js';
 import type { MemoryEstimate } from '../fit/types.js';
 import type { ProbeResult } from '../deployment.js';
 import type { KubernetesExport } from '../kubernetes-export.js';
-import type { FileListing, MachineInfo } from '../remote.js';
+import { UI_ORIGIN, type FileListing, type MachineInfo } from '../remote.js';
 import type { CatalogEntry, CatalogNeeds, CreatedConfig, HubModelCheck } from '../catalog.js';
 import type { RequestRecord } from '../requests.js';
 import { BENCH_LIMITS, type BenchProgress, type BenchRun } from '../bench.js';
@@ -174,10 +174,12 @@ export const commands = {
   'gateway.info': command<GatewayInfo>()(empty),
   /** Creates (or replaces) the gateway API key; the value is returned this once only. */
   'gateway.generateKey': command<{ key: string }>()(empty),
+  /** A laptop driving this Berth over SSH lets its own UI's Playground call these gateways (CORS only; keys unchanged). */
+  'gateway.allowUiOrigins': command<Ok>()(z.object({ origins: z.array(z.string().regex(UI_ORIGIN, 'only berth://app or http://127.0.0.1|localhost|[::1]:PORT')).max(8) }).strict()),
 
   /** Remote machines (issue 14): this machine plus those added, with connection state. */
   'machines.list': command<MachineInfo[]>()(empty),
-  'machines.add': command<MachineInfo>()(z.object({ name: machineName, url: z.string().min(1), command: z.string().min(1).max(1000).optional() }).strict()),
+  'machines.add': command<MachineInfo>()(z.object({ name: machineName, url: z.string().min(1), command: z.string().min(1).max(1000).optional(), allow: z.array(z.string().min(1).max(4096)).max(32).optional() }).strict()),
   'machines.remove': command<Ok>()(z.object({ name: machineName }).strict()),
   /** Connects (or reconnects now) and returns the state reached. */
   'machines.connect': command<MachineInfo>()(z.object({ name: machineName }).strict()),

@@ -33,6 +33,7 @@ const NAMES: Record<CommandName, true> = {
   'settings.update': true,
   'gateway.info': true,
   'gateway.generateKey': true,
+  'gateway.allowUiOrigins': true,
   'machines.list': true,
   'machines.add': true,
   'machines.remove': true,

@@ -7,7 +7,8 @@ import { EventEmitter } from 'node:events';
 import type WebSocket from 'ws';
 import { BerthError, toErrorShape } from '../../../shared/errors.js';
 import type { ApiResponse } from '../../../shared/api/transport.js';
-import type { MachineInfo, MachineState } from '../../../shared/remote.js';
+import { UI_ORIGIN, type MachineInfo, type MachineState } from '../../../shared/remote.js';
+import { uiOrigins } from '../gateway/cors.js';
 import { bootstrapRemote, type Bootstrapped } from './bootstrap.js';
 import type { MachineRecord } from './machines-store.js';
 import { PortForward } from './port-forward.js';
@@ -134,6 +135,13 @@ export class RemoteMachine extends EventEmitter {
   private async checkCapabilities(): Promise<string[]> {
     const out: string[] = [];
     if (this.serve?.versionWarning) out.push(this.serve.versionWarning);
+    // The Playground on this computer's UI calls the forwarded gateways from the page: the
+    // remote gateways must allow this UI's origins (CORS) exactly as local ones do.
+    const origins = uiOrigins().filter((o) => UI_ORIGIN.test(o));
+    if (origins.length) {
+      const granted = await this.api.call('gateway.allowUiOrigins', { origins }, 15_000);
+      if (!granted.ok) out.push(`The Playground here cannot call machine '${this.rec.name}' gateways: ${granted.error.message}${granted.error.hint ? ` ${granted.error.hint}` : ''}`);
+    }
     const engine = await this.api.call('engine.status', undefined, 15_000);
     if (engine.ok && (engine.result as { up?: boolean }).up === false) {
       const r = engine.result as { reason?: string; hint?: string };

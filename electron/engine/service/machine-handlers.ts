@@ -1,13 +1,14 @@
-// The machines.* and files.list commands of BerthService, kept apart from the deployment
+// The machines.*, files.list and gateway.allowUiOrigins commands of BerthService, kept apart from the deployment
 // handlers. machines.* exist where a Machines manager is wired (berth serve, the desktop
 // app); files.list answers on every Berth (a laptop calls it on a remote through machines.call).
 import { BerthError } from '../../../shared/errors.js';
 import type { CommandName, CommandOutput, CommandParsed } from '../../../shared/api/index.js';
+import { allowLaptopUiOrigins } from '../gateway/cors.js';
 import type { Machines } from '../remote/machines.js';
 import { listFiles } from './file-listing.js';
 import type { PathPolicy } from './path-policy.js';
 
-type Names = 'machines.list' | 'machines.add' | 'machines.remove' | 'machines.connect' | 'machines.call' | 'machines.upload' | 'files.list';
+type Names = 'gateway.allowUiOrigins' | 'machines.list' | 'machines.add' | 'machines.remove' | 'machines.connect' | 'machines.call' | 'machines.upload' | 'files.list';
 type Handlers = { [K in Names & CommandName]: (input: CommandParsed<K>) => Promise<CommandOutput<K>> };
 
 export function machineHandlers(machines: () => Machines | undefined, paths: () => PathPolicy, examplesDir: () => string): Handlers {
@@ -18,7 +19,12 @@ export function machineHandlers(machines: () => Machines | undefined, paths: () 
   };
   return {
     'machines.list': async () => need().list(),
-    'machines.add': async ({ name, url, command }) => need().add({ name, url, command }),
+    // Answered by every Berth: it is how a laptop's Playground reaches this machine's gateways.
+    'gateway.allowUiOrigins': async ({ origins }) => {
+      allowLaptopUiOrigins(origins);
+      return { ok: true as const };
+    },
+    'machines.add': async ({ name, url, command, allow }) => need().add({ name, url, command, allow }),
     'machines.remove': async ({ name }) => {
       await need().remove(name);
       return { ok: true as const };
