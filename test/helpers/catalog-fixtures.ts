@@ -35,7 +35,9 @@ export function repoFor(e: CacheEntry, opts: { gated?: boolean; token?: string }
   const files: Record<string, Buffer | string> = { ...keep, ...drop };
   // A GGUF-only entry fetches no config.json (its allow_patterns name the file alone).
   if (!e.allow_patterns?.length) files['config.json'] = JSON.stringify({ model_type: 'berth-fixture', berth_fixture: { required, absent: Object.keys(drop) } });
-  return { id: e.repo_id, ...(opts.gated ? { gated: true, acceptedTokens: [opts.token!] } : {}), commits: [{ sha: e.revision, files }] };
+  // A 40-hex revision (a catalog pin) is served as that commit; a branch gets the stand-in's own sha.
+  const sha = /^[0-9a-f]{40}$/.test(e.revision) ? { sha: e.revision } : {};
+  return { id: e.repo_id, ...(opts.gated ? { gated: true, acceptedTokens: [opts.token!] } : {}), commits: [{ ...sha, files }] };
 }
 
 /** One repo per model the catalog names (entries sharing a repo and commit share it). */

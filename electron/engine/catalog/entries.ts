@@ -9,6 +9,7 @@ import { findModel } from '../../../shared/fit/find-model.js';
 import { parseStartCommand } from '../../../shared/fit/command.js';
 import { parseTrussConfig } from '../../../shared/truss/parse.js';
 import { formatAccelerator } from '../../../shared/truss/accelerators.js';
+import { SERVERS } from '../../../shared/servers.js';
 
 /** Entry names are folder names: no path tricks through the API or the CLI. */
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
@@ -62,5 +63,10 @@ export async function listCatalog(dir: string): Promise<CatalogEntry[]> {
       // A folder without config.yaml is not an entry.
     }
   }
-  return out;
+  // In the server table's order (vLLM first), then by name: similar entries sit together.
+  const rank = (e: CatalogEntry) => {
+    const i = SERVERS.findIndex((s) => s.name === e.server);
+    return i < 0 ? SERVERS.length : i;
+  };
+  return out.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
 }

@@ -17,7 +17,8 @@ const names = readdirSync(CATALOG, { withFileTypes: true }).filter((d) => d.isDi
 describe('catalog entries', () => {
   it('cover the servers and kinds of model the catalog promises', async () => {
     const list = await listCatalog(CATALOG);
-    expect(list.map((e) => e.name)).toEqual(names);
+    expect(list.map((e) => e.name).sort()).toEqual(names);
+    expect(list[0].server).toBe('vLLM');
     expect(new Set(list.map((e) => e.server))).toEqual(new Set(['vLLM', 'SGLang', 'Text Embeddings Inference', 'Infinity', 'llama.cpp server']));
     expect(list.filter((e) => e.server === 'vLLM').length).toBeGreaterThanOrEqual(3);
     expect(list.some((e) => e.secrets.includes('hf_access_token'))).toBe(true);

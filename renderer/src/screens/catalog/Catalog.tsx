@@ -88,7 +88,10 @@ function Needs({ e }: { e: CatalogEntry }) {
   const m = n?.memory;
   return (
     <div className="needs" data-testid="catalog-needs">
-      <div className="side-h">Needs before start</div>
+      <div className="row between">
+        <div className="side-h">Needs before start</div>
+        {n && <button type="button" className="btn ghost sm" onClick={() => load(true)} title="Read the GPUs and the Hub again">Re-check</button>}
+      </div>
       <ul className="kv">
         <li>
           <span className="k">GPU memory</span>
@@ -120,7 +123,6 @@ function Needs({ e }: { e: CatalogEntry }) {
         </li>
       </ul>
       {error && <p className="bad-text small">Could not check: {error.message}</p>}
-      {n && <button type="button" className="btn ghost sm" onClick={() => load(true)}>Re-check</button>}
     </div>
   );
 }

@@ -207,14 +207,15 @@ function useValidation(text: string | null): ApiConfigIssue[] {
 }
 
 function IssueList({ issues }: { issues: ApiConfigIssue[] }) {
-  if (!issues.length) return <p className="ok-text small" data-testid="wizard-valid">Valid: Berth's config checks pass.</p>;
+  // GPU errors describe this machine, not the config: it is still written (it may be for another machine, or a CPU run).
+  const here = issues.filter((i) => i.code?.startsWith('GPU_'));
+  const rest = issues.filter((i) => !i.code?.startsWith('GPU_'));
+  const blocking = rest.some((i) => i.severity === 'error');
   return (
-    <ul className="issues" data-testid="wizard-issues">
-      {issues.map((i, n) => (
-        <li key={n} className={i.severity === 'error' ? (i.code?.startsWith('GPU_') ? 'warn-text' : 'bad-text') : 'warn-text'}>
-          {i.message}{i.code?.startsWith('GPU_') ? ' (this machine only: the config is still written)' : ''}
-        </li>
-      ))}
-    </ul>
+    <>
+      {!blocking && <p className="ok-text small" data-testid="wizard-valid">Valid: Berth's config checks pass.</p>}
+      {rest.length > 0 && <ul className="issues" data-testid="wizard-issues">{rest.map((i, n) => <li key={n} className={i.severity === 'error' ? 'bad-text' : 'warn-text'}>{i.message}</li>)}</ul>}
+      {here.length > 0 && <p className="muted small" data-testid="wizard-machine">On this machine: {here.map((i) => i.message).join(' ')} (Start offers a CPU run.)</p>}
+    </>
   );
 }
