@@ -43,6 +43,9 @@ export class MachinesStore {
   async add(rec: MachineRecord): Promise<MachineRecord> {
     if (!NAME.test(rec.name) || rec.name === 'local') throw new BerthError('BAD_REQUEST', `'${rec.name}' cannot name a machine.`, "Use letters, digits, '-' and '_' (up to 40); 'local' is this computer.");
     parseSshUrl(rec.url);
+    // Resolved by the remote serve, not here: only an absolute path means the same folder there.
+    const relative = rec.allow?.find((d) => !d.startsWith('/'));
+    if (relative !== undefined) throw new BerthError('BAD_REQUEST', `'${relative}' is not an absolute path on machine '${rec.name}'.`, 'Give folders there as absolute paths, e.g. /home/me/models.');
     const all = await this.list();
     if (all.some((m) => m.name === rec.name)) throw new BerthError('BAD_REQUEST', `A machine named '${rec.name}' exists already.`, `Remove it first (berth remote rm ${rec.name}) or pick another name.`);
     const clean: MachineRecord = { name: rec.name, url: rec.url, ...(rec.command ? { command: rec.command } : {}), ...(rec.allow?.length ? { allow: rec.allow } : {}) };

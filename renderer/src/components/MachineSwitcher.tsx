@@ -56,16 +56,20 @@ function AddMachine({ onAdded }: { onAdded: (m: MachineInfo) => void }) {
   const [name, setName] = useState('');
   const [url, setUrl] = useState('');
   const [command, setCommand] = useState('');
+  const [allow, setAllow] = useState('');
   const add = useAction();
+  // One folder a line (or comma-separated), like repeating `berth remote add --allow DIR`.
+  const folders = allow.split(/[\n,]/).map((d) => d.trim()).filter(Boolean);
   return (
     <form className="add-machine" aria-label="Add machine" onSubmit={async (e) => {
       e.preventDefault();
-      const m = await add.run(() => localApi.machines.add({ name: name.trim(), url: url.trim(), ...(command.trim() ? { command: command.trim() } : {}) }));
+      const m = await add.run(() => localApi.machines.add({ name: name.trim(), url: url.trim(), ...(command.trim() ? { command: command.trim() } : {}), ...(folders.length ? { allow: folders } : {}) }));
       if (m) onAdded(m);
     }}>
       <input className="input" aria-label="Machine name" placeholder="name, e.g. gpu1" value={name} onChange={(e) => setName(e.target.value)} />
       <input className="input mono" aria-label="SSH URL" placeholder="ssh://me@gpu-box" value={url} onChange={(e) => setUrl(e.target.value)} />
       <input className="input mono" aria-label="Berth command there" placeholder="berth (command there, optional)" value={command} onChange={(e) => setCommand(e.target.value)} />
+      <textarea className="input mono" rows={2} aria-label="Folders there Berth may open" placeholder={'/home/me/models (folders there, one a line; default: the remote home)'} value={allow} onChange={(e) => setAllow(e.target.value)} />
       <p className="muted small">Uses your SSH keys, agent and ~/.ssh/config; the host must be in known_hosts.</p>
       <button type="submit" className="btn primary sm" disabled={add.busy}>{add.busy ? 'Adding…' : 'Add machine'}</button>
       <ErrorNote error={add.error} onDismiss={() => add.setError(null)} />

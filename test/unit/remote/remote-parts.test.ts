@@ -48,6 +48,13 @@ describe('machines store', () => {
     await s.remove('gpu1');
     await expect(s.get('gpu1')).rejects.toThrow(/No machine named 'gpu1'/);
   });
+
+  it('keeps folders to allow there (the form and --allow), absolute paths only', async () => {
+    const s = new MachinesStore(join(tmp.dir, 'bh-allow'));
+    await expect(s.add({ name: 'g', url: 'ssh://me@gpu', allow: ['models'] })).rejects.toThrow(/'models' is not an absolute path on machine 'g'/);
+    await s.add({ name: 'g', url: 'ssh://me@gpu', allow: ['/srv/models', '/home/me/truss'] });
+    expect((await s.get('g')).allow).toEqual(['/srv/models', '/home/me/truss']);
+  });
 });
 
 describe('small rules', () => {
