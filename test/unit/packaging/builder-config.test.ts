@@ -33,6 +33,8 @@ describe('electron-builder.yml', () => {
     expect(config.asar).toBe(true);
     expect(config.files).toEqual(expect.arrayContaining(['dist/**', 'resources/**', 'package.json']));
     expect(config.asarUnpack).toContain('resources/examples/**');
+    // The catalog is copied from resourcesDir (the unpacked folder) by Run and Copy to...
+    expect(config.asarUnpack).toContain('resources/catalog/**');
     // The tray icon is read from app.asar.unpacked (electron/app/app-paths.ts).
     expect(config.asarUnpack).toContain('resources/icons/*.png');
   });
