@@ -34,7 +34,11 @@ export interface WebContentsLike {
   send(channel: string, ...args: unknown[]): void;
 }
 
-/** Forwards every bus event to the open windows as EventMessages on one channel. */
+/**
+ * Forwards every bus event to the open windows as EventMessages on one channel. Remote
+ * machines' machine.events go to all windows (the renderer keeps its machine's): the windows
+ * are the one local user's, unlike `berth serve`'s pages, which ask for theirs (?machine=).
+ */
 export function forwardEvents(bus: EventBus, targets: () => WebContentsLike[]): () => void {
   return bus.subscribe((channel, payload) => {
     const msg = { type: 'event', channel, payload } as EventMessage;

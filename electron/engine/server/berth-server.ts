@@ -201,7 +201,13 @@ export async function startBerthServer(opts: BerthServerOptions): Promise<Runnin
       clients.add(client);
       const hello: HelloMessage = { type: 'hello', version: opts.version };
       ws.send(JSON.stringify(hello));
-      const unsub = opts.service.events.subscribe((channel, payload) => client.send(channel, payload));
+      // A page names the machine it shows (?machine=): other machines' relayed events would
+      // only be dropped by it, and a remote's logs can be heavy. Without it, everything.
+      const shows = url.searchParams.get('machine');
+      const unsub = opts.service.events.subscribe((channel, payload) => {
+        if (shows !== null && channel === 'machine.event' && (payload as { machine?: string }).machine !== shows) return;
+        client.send(channel, payload);
+      });
       ws.on('close', () => {
         unsub();
         client.close();

@@ -12,9 +12,9 @@ declare global {
 
 export const isElectron = typeof window !== 'undefined' && !!window.berth;
 
-const http = isElectron ? null : createHttpClient('');
-export const localApi: ApiClient = isElectron ? window.berth! : http!.client;
 export const machine = selectedMachine();
+const http = isElectron ? null : createHttpClient('', machine);
+export const localApi: ApiClient = isElectron ? window.berth! : http!.client;
 const remote = machine === 'local' ? null : remoteClient(localApi, machine);
 export const api: ApiClient = remote ? remote.client : localApi;
 

@@ -57,7 +57,8 @@ export function showSignInScreen(): void {
   document.body.append(screen);
 }
 
-export function createHttpTransport(base = ''): ClientTransport & { onReconnect(l: () => void): void } {
+/** `machine`: the machine this window shows; the server then sends only its machine.events. */
+export function createHttpTransport(base = '', machine?: string): ClientTransport & { onReconnect(l: () => void): void } {
   const handlers = new Map<EventChannel, Set<(p: unknown) => void>>();
   const reconnectListeners = new Set<() => void>();
   let ws: WebSocket | null = null;
@@ -68,7 +69,10 @@ export function createHttpTransport(base = ''): ClientTransport & { onReconnect(
     const u = new URL(base || '/', location.href);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
     u.pathname = WS_PATH;
-    u.search = serveKey ? `?token=${encodeURIComponent(serveKey)}` : '';
+    const q = new URLSearchParams();
+    if (serveKey) q.set('token', serveKey);
+    if (machine) q.set('machine', machine);
+    u.search = q.toString();
     return u.toString();
   };
 
@@ -133,7 +137,7 @@ export function createHttpTransport(base = ''): ClientTransport & { onReconnect(
   };
 }
 
-export function createHttpClient(base = ''): { client: ApiClient; onReconnect(l: () => void): void } {
-  const t = createHttpTransport(base);
+export function createHttpClient(base = '', machine?: string): { client: ApiClient; onReconnect(l: () => void): void } {
+  const t = createHttpTransport(base, machine);
   return { client: buildApiClient(t), onReconnect: t.onReconnect };
 }
