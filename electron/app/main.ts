@@ -83,6 +83,13 @@ async function openConfigDialog(): Promise<string | null> {
   return r.canceled || !r.filePaths.length ? null : r.filePaths[0];
 }
 
+/** A folder for "Copy to..." and the new-config wizard; Berth refuses one that is not empty. */
+async function pickFolderDialog(): Promise<string | null> {
+  const opts = { title: 'Choose a folder for the truss', properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
+  const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+  return r.canceled || !r.filePaths.length ? null : r.filePaths[0];
+}
+
 async function refreshChrome(): Promise<void> {
   if (!runtime) return;
   const [recent, examples, list] = await Promise.all([
@@ -177,6 +184,7 @@ async function boot(): Promise<void> {
       transport: 'ipc',
       version: app.getVersion(),
       openDialog: openConfigDialog,
+      pickFolder: pickFolderDialog,
     });
   } catch (err) {
     showError('Berth could not start', err);

@@ -8,6 +8,7 @@ import { COMMAND_NAMES, IPC_COMMAND_PREFIX, IPC_EVENT_CHANNEL, type ApiResponse 
 import { EventBus } from '../../../electron/engine/service/event-bus.js';
 import { corsHeaders } from '../../../electron/engine/gateway/cors.js';
 import { makeFakeElectron, type FakeElectron } from './fake-electron.js';
+import { createBerthRuntime } from '../../../electron/engine/service/runtime.js';
 
 // A stand-in app root with a built UI, so the window's load path and the berth:// handler
 // are checked without depending on `npm run build` having run.
@@ -89,6 +90,15 @@ describe('electron main', () => {
   it('lets the UI origin call local gateways (CORS)', () => {
     expect(corsHeaders('berth://app')).toMatchObject({ 'access-control-allow-origin': 'berth://app' });
     expect(corsHeaders('https://evil.example')).toBeNull();
+  });
+
+  it('gives the runtime a folder picker (Copy to..., the wizard) that asks for a directory', async () => {
+    const opts = vi.mocked(createBerthRuntime).mock.calls[0][0] as { pickFolder?: () => Promise<string | null> };
+    expect(opts.pickFolder).toBeTypeOf('function');
+    fake.module.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: ['/home/u/new-truss'] });
+    expect(await opts.pickFolder!()).toBe('/home/u/new-truss');
+    const last = fake.module.dialog.showOpenDialog.mock.calls.at(-1)!;
+    expect((last.at(-1) as { properties: string[] }).properties).toEqual(['openDirectory', 'createDirectory']);
   });
 
   it('binds every contract command, and only those', () => {
