@@ -95,9 +95,10 @@ describe('electron main', () => {
   it('gives the runtime a folder picker (Copy to..., the wizard) that asks for a directory', async () => {
     const opts = vi.mocked(createBerthRuntime).mock.calls[0][0] as { pickFolder?: () => Promise<string | null> };
     expect(opts.pickFolder).toBeTypeOf('function');
-    fake.module.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: ['/home/u/new-truss'] });
+    const dialog = fake.module.dialog as { showOpenDialog: ReturnType<typeof vi.fn> };
+    dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: ['/home/u/new-truss'] });
     expect(await opts.pickFolder!()).toBe('/home/u/new-truss');
-    const last = fake.module.dialog.showOpenDialog.mock.calls.at(-1)!;
+    const last = dialog.showOpenDialog.mock.calls.at(-1)!;
     expect((last.at(-1) as { properties: string[] }).properties).toEqual(['openDirectory', 'createDirectory']);
   });
 
