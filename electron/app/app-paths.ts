@@ -28,6 +28,8 @@ export interface AppPaths {
   /** Folder with examples/ and icons/ (handed to the engine as resourcesDir). */
   resourcesDir: AppPath;
   examplesDir: AppPath;
+  /** The runnable catalog (resources/catalog): the engine copies entries out of it. */
+  catalogDir: AppPath;
   trayIcon: AppPath;
 }
 
@@ -49,6 +51,7 @@ export function appPaths(l: AppLayout): AppPaths {
     preload: { path: join(l.appPath, 'dist', 'app', 'preload.cjs'), inAsar, purpose: 'the preload that exposes window.berth' },
     resourcesDir: { path: resourcesDir, inAsar: false, purpose: 'bundled examples and icons' },
     examplesDir: { path: join(resourcesDir, 'examples'), inAsar: false, purpose: 'bundled example configs (Docker mounts their data/)' },
+    catalogDir: { path: join(resourcesDir, 'catalog'), inAsar: false, purpose: 'the catalog of runnable configs (the engine reads resourcesDir/catalog)' },
     trayIcon: { path: join(resourcesDir, 'icons', TRAY_ICON_FILE), inAsar: false, purpose: 'the tray icon' },
   };
 }
