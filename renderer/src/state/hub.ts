@@ -1,6 +1,6 @@
 // Routes pushed events into the per-concern stores. Started once by the app shell.
 import { api, isElectron, onReconnect } from '../api/client.js';
-import { engineStore, transportStore } from './connection.js';
+import { engineStore, reconnectsStore, transportStore } from './connection.js';
 import { addMetrics, addProbes, addTimeline, replaceSummaries, setProgress, upsertSummary } from './deployments.js';
 import { logStore, setLogFetcherFactory } from './logs.js';
 import { addGpuSample } from './gpu.js';
@@ -39,6 +39,9 @@ export function startHub(): void {
   api.on('deployment.progress', (p) => setProgress(p.id, p.progress));
   api.on('deployment.metrics', (p) => addMetrics(p.id, p.metrics));
   api.on('gpu.sample', (s) => addGpuSample(s));
-  onReconnect(() => void refreshAll());
+  onReconnect(() => {
+    reconnectsStore.set((n) => n + 1);
+    void refreshAll();
+  });
   void refreshAll();
 }

@@ -8,6 +8,7 @@ import { gib, gib2 } from '../../../../shared/fit/units.js';
 /** KiB for per-token figures, GiB for the rest: the units the estimate's own text uses. */
 const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
 import { useStore } from '../../lib/store.js';
+import { reconnectsStore } from '../../state/connection.js';
 import { loadMemory, memoryStore } from '../../state/memory.js';
 
 export const VERDICT_LABEL: Record<FitVerdict, string> = { fits: 'Fits', tight: 'Fits, tightly', 'does-not-fit': 'Does not fit', unknown: 'Unknown' };
@@ -19,6 +20,12 @@ export function MemoryFit({ id, configKey }: { id: string; configKey: string | n
     // Wait for the detail: the config text keys the estimate (an edit re-checks).
     if (configKey !== null) void loadMemory(id, configKey);
   }, [id, configKey]);
+  const reconnects = useStore(reconnectsStore);
+  const failed = !!state?.error;
+  useEffect(() => {
+    if (reconnects && failed && configKey !== null) void loadMemory(id, configKey);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [reconnects]);
   const m = state?.estimate ?? null;
   return (
     <section className="card fit" aria-labelledby="fit-h" data-testid="memory-fit">
