@@ -2,6 +2,7 @@
 // Berth through a real sshd on 127.0.0.1 (the "GPU box" is this machine with its own
 // BERTH_HOME). The remote side runs the nvidia-smi TEST DOUBLE (no GPU here) so the GPU
 // screen has cards; Docker, SSH, the tunnel, the upload and the UI are all real.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -19,6 +20,11 @@ docker_server:
   predict_endpoint: /predict
   readiness_endpoint: /health
   liveness_endpoint: /live
+environment_variables:
+  FIXTURE_LOG_LINES: 200
+model_metadata:
+  example_model_input:
+    prompt: hello from the laptop
 `;
 
 describe('machine switcher (remote machine over SSH)', () => {
@@ -95,8 +101,93 @@ describe('machine switcher (remote machine over SSH)', () => {
     await page.goto(openUrl(serve, '#/secrets'));
     await page.getByTestId('secrets-machine').getByText('Stored on machine gpu1').waitFor();
     await page.getByRole('button', { name: 'Add machine' }).click();
-    await page.getByRole('form', { name: 'Add machine' }).waitFor();
+    const form = page.getByRole('form', { name: 'Add machine' });
+    await form.waitFor();
+    await form.getByLabel('Machine name').fill('gpu2');
+    await form.getByLabel('SSH URL').fill('ssh://me@gpu2.lab');
+    await form.getByLabel('Folders there Berth may open').fill('models');
     await shot(page, 'remote-machine-switcher');
+    await form.getByRole('button', { name: 'Add machine' }).click();
+    await form.getByText("'models' is not an absolute path on machine 'gpu2'").waitFor();
+    await form.getByLabel('Folders there Berth may open').fill('/srv/models\n/home/me/truss');
+    await form.getByRole('button', { name: 'Add machine' }).click();
+    await form.waitFor({ state: 'detached' });
+    // Kept like `berth remote add --allow`: passed to the serve started there.
+    const saved = JSON.parse(readFileSync(join(serve.home, 'machines.json'), 'utf8')) as { machines: Array<{ name: string; allow?: string[] }> };
+    expect(saved.machines.find((m) => m.name === 'gpu2')?.allow).toEqual(['/srv/models', '/home/me/truss']);
+    await apiCall(serve, 'machines.remove', { name: 'gpu2' });
     expect(errors).toEqual([]);
   }, 240_000);
+
+  async function remoteDeployment(): Promise<{ id: string; gatewayUrl: string }> {
+    const list = (await apiCall(serve, 'machines.call', { machine: 'gpu1', name: 'deployments.list' })) as { result: Array<{ id: string; gatewayUrl: string }> };
+    return list.result[0];
+  }
+
+  it("answers a Playground request from this computer's page and shows the remote logs and probes", async () => {
+    const { id, gatewayUrl } = await remoteDeployment();
+    // The remote gateway lets in this page's origin (granted at connect), and no other site.
+    const origin = new URL(serve.url).origin;
+    const preflight = (o: string) => fetch(`${gatewayUrl}/environments/production/predict`, { method: 'OPTIONS', headers: { origin: o, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect((await preflight(origin)).headers.get('access-control-allow-origin')).toBe(origin);
+    expect((await preflight('https://evil.example')).status).toBe(403);
+
+    await page.goto(openUrl(serve, `#/d/${encodeURIComponent(id)}/playground`));
+    // Prefilled from the remote config's example_model_input (read through the tunnel).
+    await expect.poll(() => page.getByLabel('Request body (JSON)').inputValue(), { timeout: 30_000 }).toContain('hello from the laptop');
+    await page.getByRole('button', { name: 'Send' }).click();
+    // The fixture's /predict echoes the prompt reversed: answered by the remote container.
+    await expect.poll(() => page.getByTestId('json-response').innerText(), { timeout: 30_000 }).toContain('potpal eht morf olleh');
+    await expect.poll(() => page.getByTestId('request-stats').innerText()).toMatch(/Status\s*200/);
+    await shot(page, 'remote-machine-playground');
+
+    // Logs: the fixture printed 200 numbered lines there; they come through the local Berth.
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    await expect.poll(async () => Number(await page.getByTestId('log-count').getAttribute('data-count')), { timeout: 30_000 }).toBeGreaterThanOrEqual(200);
+    await page.getByLabel('Search logs').fill('LOG_LINE 200/200');
+    await page.getByRole('button', { name: 'Next match' }).click();
+    await expect.poll(() => page.locator('.xterm-rows').innerText()).toContain('LOG_LINE 200/200');
+    await shot(page, 'remote-machine-logs');
+
+    // Health: the remote supervisor's probe results, relayed as events and charted here.
+    await page.getByRole('tab', { name: 'Health' }).click();
+    await page.getByRole('img', { name: 'Readiness and liveness probe history' }).locator('canvas').waitFor({ timeout: 30_000 });
+    await page.getByRole('region', { name: 'Readiness probe' }).getByText('passing').waitFor({ timeout: 30_000 });
+    await shot(page, 'remote-machine-health');
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('shows the SSH connection dropping and coming back; the deployment is still ready there', async () => {
+    const { id, gatewayUrl } = await remoteDeployment();
+    await page.goto(openUrl(serve, `#/d/${encodeURIComponent(id)}/overview`));
+    const status = page.getByTestId('machine-status');
+    // Seen once not to show 'connected' here: fail with what it showed and what serve said.
+    await expect.poll(() => status.innerText(), { timeout: 30_000 }).toMatch(/^\s*connected/).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nmachine status: ${await status.innerText().catch(() => '?')}\nserve output:\n${serve.output().slice(-3000)}`);
+    });
+    await page.locator('h1 [data-testid="status-badge"][data-state="ready"]').waitFor({ timeout: 30_000 });
+    // Every state the switcher shows, so the short reconnecting spell cannot be missed.
+    await page.evaluate(() => {
+      const w = window as unknown as { __machine: string[] };
+      w.__machine = [];
+      const el = document.querySelector('[data-testid="machine-status"]')!;
+      new MutationObserver(() => w.__machine.push(el.textContent ?? '')).observe(el, { subtree: true, childList: true, characterData: true });
+    });
+    // sshd forks one child per connection: killing it drops the local Berth's SSH link.
+    execFileSync('pkill', ['-KILL', '-P', String(sshd.proc.pid)]);
+    await status.getByText(/reconnecting/).waitFor({ timeout: 30_000 });
+    await shot(page, 'remote-machine-reconnecting');
+    await expect.poll(() => status.innerText(), { timeout: 60_000 }).toMatch(/^\s*connected/);
+    const seen = await page.evaluate(() => (window as unknown as { __machine: string[] }).__machine);
+    expect(seen.some((t) => /reconnecting/.test(t) && /Disconnected from machine 'gpu1'/.test(t))).toBe(true);
+    // Picked up again: still ready there, and the same forwarded URL answers.
+    await page.locator('h1 [data-testid="status-badge"][data-state="ready"]').waitFor({ timeout: 30_000 });
+    // A read cut by the drop (the detail, the fit estimate) is read again: no stale error stays.
+    await expect.poll(() => page.getByText(/did not answer/).count(), { timeout: 15_000 }).toBe(0);
+    expect((await remoteDeployment()).id).toBe(id);
+    const r = await fetch(`${gatewayUrl}/environments/production/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":"again"}' });
+    expect(r.status).toBe(200);
+    await shot(page, 'remote-machine-reconnected');
+    expect(errors).toEqual([]);
+  }, 120_000);
 });
