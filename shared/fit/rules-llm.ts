@@ -109,7 +109,7 @@ export function estimateLlmServer(i: EstimateInput, out: MemoryEstimate): Memory
     shards > 1 ? `split over ${shards} GPUs (tensor parallel ${tp}${pp > 1 ? `, pipeline parallel ${pp}` : ''}): ${gib(weightsPerGpu)} each` : null,
     `KV cache ${(out.kvBytesPerToken / 1024).toFixed(0)} KiB per token (${shape.mla ? `MLA latent ${shape.mla.kvLoraRank}+${shape.mla.ropeDim}` : `2 x ${shape.attentionLayers} layers x ${shape.kvHeads} KV heads x ${shape.headDim} head dim`} x ${kvBytes} byte${kvBytes > 1 ? 's' : ''})${shape.slidingLayers ? `, ${shape.slidingLayers} sliding-window layers keeping at most ${shape.window} tokens` : ''}; ${ctxWords}${kvNeed !== null ? ` take ${gib(kvNeed)}${shards > 1 ? ' per GPU' : ''}` : ''}`,
     overheadWhy,
-    `GPU memory as CUDA sees it: nvidia-smi's total less ${gib(CUDA_RESERVED_BYTES)} the driver keeps`,
+    `GPU memory as CUDA sees it: nvidia-smi's total less ${(CUDA_RESERVED_BYTES / GiB).toFixed(2)} GiB the driver keeps`,
   ].filter((x): x is string => !!x);
   if (context === null) {
     out.reasons.push(`the model states no context length and ${F.ctx} is not given: the KV cache for one sequence cannot be sized`, ...detail);
