@@ -29,6 +29,7 @@ describe('SettingsStore', () => {
       allowGpuSharing: false,
       applyResourceLimits: false,
       disableHardwareAcceleration: false,
+      captureRequestBodies: true,
     });
     expect(s.problems).toEqual([]);
   });
