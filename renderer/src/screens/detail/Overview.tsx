@@ -69,7 +69,8 @@ export function Overview({ summary, detail }: { summary: DeploymentSummary; deta
         <Endpoints summary={summary} plan={plan} />
         <Traffic metrics={live.metrics.at(-1) ?? null} />
         <Resources summary={summary} plan={plan} />
-        <MemoryFit id={summary.id} configKey={detail?.configText ?? null} />
+        {/* A config planned without a GPU (CPU model, or an explicit CPU run) has nothing to fit. */}
+        {!(plan && plan.gpu === null) && <MemoryFit id={summary.id} configKey={detail?.configText ?? null} />}
         <WeightsView plan={plan} />
         <PlanView detail={detail} />
         <KubernetesExport id={summary.id} modelName={summary.modelName} />
