@@ -52,7 +52,10 @@ function factsFor(m: ModelRef, ctx: FitContext): Promise<ModelFacts> {
 export async function estimateConfigMemory(config: TrussConfig, plan: RunPlan | null, ctx: FitContext): Promise<MemoryEstimate> {
   const found = findModel(config);
   if (!found.ok) return unknownEstimate(`no model to estimate: ${found.reason}`, { server: found.call?.server.name ?? null });
-  if (ctx.cpuOnly) return unknownEstimate('an explicit CPU run: no GPU memory to fit', { model: `${found.model.repoId}@${found.model.revision}`, modelVia: found.model.via, server: found.call?.server.name ?? null });
+  const named = { model: `${found.model.repoId}@${found.model.revision}`, modelVia: found.model.via, server: found.call?.server.name ?? null };
+  if (ctx.cpuOnly) return unknownEstimate('an explicit CPU run: no GPU memory to fit', named);
+  // Nothing to fit, so nothing to read from the Hub.
+  if (!config.resources?.accelerator) return unknownEstimate('the config asks for no GPU (resources.accelerator): nothing to fit', named);
   let facts: ModelFacts;
   try {
     facts = await factsFor(found.model, ctx);
