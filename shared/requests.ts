@@ -13,11 +13,36 @@ export interface RequestBodies {
   responseTruncated: boolean;
   /** True when `response` was rebuilt from an SSE stream. */
   reassembled: boolean;
+  /** WebSocket sessions: the first few messages, sharing the same size cap. */
+  messages?: WsMessage[];
+}
+
+/** One WebSocket message kept with a session's record (body capture on). */
+export interface WsMessage {
+  /** in: client to model server; out: model server to client. */
+  dir: 'in' | 'out';
+  binary: boolean;
+  /** The message's full payload size. */
+  bytes: number;
+  /** Text as UTF-8, binary as base64; null when compressed (permessage-deflate), kept as sent. */
+  data: string | null;
+  truncated: boolean;
+  compressed: boolean;
+}
+
+/** What a WebSocket session adds to its record (`kind: 'ws'`). */
+export interface WsSession {
+  messagesIn: number;
+  messagesOut: number;
+  /** The close code the first close frame carried (null: none, the connection just ended). */
+  closeCode: number | null;
 }
 
 export interface RequestRecord {
   /** Order of arrival within the deployment's history (gaps: records dropped by the cap). */
   seq: number;
+  /** 'ws': one WebSocket session (status 101 or its refusal, latency = session length). Absent: HTTP. */
+  kind?: 'http' | 'ws';
   deploymentId: string;
   /** The X-Baseten-Request-Id the gateway forwarded (null: answered by the gateway itself). */
   requestId: string | null;
@@ -47,6 +72,8 @@ export interface RequestRecord {
   contentType: string | null;
   /** Present for the most recent requests while body capture is on. */
   bodies: RequestBodies | null;
+  /** WebSocket sessions only; bytesIn/bytesOut then count frames after the handshake. */
+  ws?: WsSession;
 }
 
 export interface RequestFilter {
@@ -56,6 +83,8 @@ export interface RequestFilter {
   status?: string;
   /** Substring of the route. */
   route?: string;
+  /** Only HTTP requests or only WebSocket sessions. */
+  kind?: 'http' | 'ws';
   limit?: number;
 }
 

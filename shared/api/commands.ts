@@ -212,7 +212,7 @@ export const commands = {
 
   /** The gateway's request history of a deployment (oldest first); bodies on the latest requests only. */
   'requests.list': command<RequestRecord[]>()(
-    z.object({ id, afterSeq: z.number().int().min(0).optional(), status: z.string().regex(/^([1-5]xx|\d{3})$/i, 'a status like 200, 429 or 5xx').optional(), route: z.string().max(500).optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
+    z.object({ id, afterSeq: z.number().int().min(0).optional(), status: z.string().regex(/^([1-5]xx|\d{3})$/i, 'a status like 200, 429 or 5xx').optional(), route: z.string().max(500).optional(), kind: z.enum(['http', 'ws']).optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   ),
   /** One record by seq or request id. */
   'requests.get': command<RequestRecord>()(z.object({ id, key: z.union([z.string().min(1), z.number().int()]) }).strict()),

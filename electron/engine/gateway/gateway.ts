@@ -31,6 +31,7 @@ import { matchRoute, routeList, type RouteOptions } from './routes.js';
 import { rejectUpgrade, relayUpgrade } from './websocket.js';
 import type { RequestLog } from './history/request-log.js';
 import type { RequestCapture } from './history/capture.js';
+import type { WsCapture } from './history/ws-capture.js';
 
 export interface GatewayOptions {
   deploymentId: string;
@@ -564,17 +565,23 @@ export class Gateway extends EventEmitter {
     socket.on('error', () => socket.destroy());
     this.upgraded.add(socket);
     socket.once('close', () => this.upgraded.delete(socket));
+    // Every session is recorded, refused ones too (with the status they were refused with).
+    const capture = this.history?.beginWs(performance.now(), req.url ?? '/', req.rawHeaders, req.socket.remoteAddress) ?? null;
+    const refuse = (status: number, reason: string, body: object, extra?: Record<string, string>) => {
+      capture?.finish(status);
+      this.rejectWs(socket, status, reason, body, extra);
+    };
     if (this.loopbackOnly && !isLoopbackHostHeader(req.headers.host)) {
-      this.rejectWs(socket, 421, 'Misdirected Request', { error: `This gateway answers requests for 127.0.0.1 or localhost, not '${req.headers.host ?? ''}'.`, hint: `Connect to ${this.url}.` });
+      refuse(421, 'Misdirected Request', { error: `This gateway answers requests for 127.0.0.1 or localhost, not '${req.headers.host ?? ''}'.`, hint: `Connect to ${this.url}.` });
       return;
     }
     // Browsers do not apply CORS to WebSockets: a page other than Berth's UI is refused here.
     if (req.headers.origin !== undefined && !corsHeaders(req.headers.origin)) {
-      this.rejectWs(socket, 403, 'Forbidden', { error: `WebSocket connections from ${req.headers.origin} are not accepted.`, hint: "Connect from a server-side client, or use Berth's Playground." });
+      refuse(403, 'Forbidden', { error: `WebSocket connections from ${req.headers.origin} are not accepted.`, hint: "Connect from a server-side client, or use Berth's Playground." });
       return;
     }
     if (this.requireKey && !this.keys.matches(req.headers.authorization)) {
-      this.rejectWs(socket, 401, 'Unauthorized', {
+      refuse(401, 'Unauthorized', {
         error: 'This Berth gateway requires an API key.',
         hint: 'Send the header "Authorization: Api-Key <key>" with the WebSocket handshake.',
       });
@@ -582,23 +589,25 @@ export class Gateway extends EventEmitter {
     }
     const route = matchRoute(req.url ?? '/', this.routeOpts);
     if (route.kind === 'error') {
-      this.rejectWs(socket, route.status, route.status === 404 ? 'Not Found' : route.status === 501 ? 'Not Implemented' : 'Bad Request', route.status === 404 ? { error: route.error, hint: route.hint, routes: this.routes() } : { error: route.error, hint: route.hint });
+      refuse(route.status, route.status === 404 ? 'Not Found' : route.status === 501 ? 'Not Implemented' : 'Bad Request', route.status === 404 ? { error: route.error, hint: route.hint, routes: this.routes() } : { error: route.error, hint: route.hint });
       return;
     }
     if (route.kind !== 'websocket') {
-      this.rejectWs(socket, 400, 'Bad Request', { error: 'Upgrades are only served on the websocket route.', hint: 'Connect to /environments/production/websocket.' });
+      refuse(400, 'Bad Request', { error: 'Upgrades are only served on the websocket route.', hint: 'Connect to /environments/production/websocket.' });
       return;
     }
-    if (!this.wsGateOpen(socket)) return;
+    if (!this.wsGateOpen(socket, capture)) return;
     const start = (lease: SlotLease) => {
       const t = this.target!;
+      if (capture) capture.upstreamPath = route.target;
       relayUpgrade(req, socket, head, route.target, t, {
         newRequestId: randomUUID,
         isGatewayKey: this.hooks.isGatewayKey,
+        capture,
         // Called once, when both sides are closed: the session's end gives its slot back.
-        onClose: () => {
+        onClose: (status) => {
           lease.release();
-          this.metrics.countStatus(101);
+          this.metrics.countStatus(status);
           this.touch();
         },
       });
@@ -608,25 +617,31 @@ export class Gateway extends EventEmitter {
     const waiter = this.limiter.enqueue((granted) => {
       socket.off('close', onGone);
       if (granted === null) {
-        this.rejectWs(socket, this.closing ? 503 : 429, this.closing ? 'Service Unavailable' : 'Too Many Requests', { error: 'The model is busy: all WebSocket slots (predict_concurrency) are taken.', hint: 'Retry later or raise runtime.predict_concurrency.' }, { 'retry-after': '1' });
+        refuse(this.closing ? 503 : 429, this.closing ? 'Service Unavailable' : 'Too Many Requests', { error: 'The model is busy: all WebSocket slots (predict_concurrency) are taken.', hint: 'Retry later or raise runtime.predict_concurrency.' }, { 'retry-after': '1' });
         return;
       }
-      if (socket.destroyed || !this.wsGateOpen(socket)) {
+      if (socket.destroyed) capture?.finish(499);
+      if (socket.destroyed || !this.wsGateOpen(socket, capture)) {
         granted.release();
         return;
       }
       start(granted);
     });
     if (waiter === null) {
-      this.rejectWs(socket, 429, 'Too Many Requests', { error: 'The model is busy: all WebSocket slots (predict_concurrency) are taken and the queue is full.', hint: 'Retry later or raise runtime.predict_concurrency.' }, { 'retry-after': '1' });
+      refuse(429, 'Too Many Requests', { error: 'The model is busy: all WebSocket slots (predict_concurrency) are taken and the queue is full.', hint: 'Retry later or raise runtime.predict_concurrency.' }, { 'retry-after': '1' });
       return;
     }
-    const onGone = () => this.limiter.cancel(waiter);
+    // The client left while queued for a slot.
+    const onGone = () => {
+      this.limiter.cancel(waiter);
+      capture?.finish(499);
+    };
     socket.on('close', onGone);
   }
 
-  private wsGateOpen(socket: Duplex): boolean {
+  private wsGateOpen(socket: Duplex, capture: WsCapture | null): boolean {
     if (this.gate.ready && this.target !== null && !this.closing) return true;
+    capture?.finish(503);
     this.rejectWs(socket, 503, 'Service Unavailable', { error: `The model is not ready (${this.gate.state}).`, state: this.gate.state, reason: this.gate.reason, hint: 'Wait until Berth shows the deployment as Ready, then reconnect.' }, { 'retry-after': '5' });
     return false;
   }

@@ -6,6 +6,7 @@ import net from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { upstreamRequestHeaders } from './headers.js';
+import type { WsCapture } from './history/ws-capture.js';
 
 export interface UpgradeTarget {
   host: string;
@@ -16,8 +17,10 @@ export interface UpgradeTarget {
 export interface UpgradeHooks {
   newRequestId(): string;
   isGatewayKey: ((value: string) => boolean) | null;
-  /** Called once when both sides are closed. */
-  onClose(): void;
+  /** Called once when both sides are closed, with 101 or the status the session ended with. */
+  onClose(status: number): void;
+  /** The session's history record, finished with the same status. */
+  capture?: WsCapture | null;
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -30,17 +33,24 @@ export function relayUpgrade(req: IncomingMessage, client: Duplex, head: Buffer,
 
   let closed = false;
   let piped = false;
+  // null until the model server answers the handshake (or the gateway answers for it).
+  let status: number | null = null;
+  const capture = hooks.capture ?? null;
+  if (capture) capture.requestId = h.requestId;
   const upstream = net.connect({ host: target.host, port: target.port, noDelay: true });
-  const finish = () => {
+  // Without an answer, a client that left first is a 499, a model server that hung up a 502.
+  const finish = (clientLeft: boolean) => {
     if (closed) return;
     closed = true;
     upstream.destroy();
     client.destroy();
-    hooks.onClose();
+    const s = status ?? (clientLeft ? 499 : 502);
+    capture?.finish(s);
+    hooks.onClose(s);
   };
-  client.on('error', finish);
-  client.on('close', finish);
-  upstream.on('close', finish);
+  client.on('error', () => finish(true));
+  client.on('close', () => finish(true));
+  upstream.on('close', () => finish(false));
   upstream.on('error', (err: NodeJS.ErrnoException) => {
     if (!piped && !closed && client.writable) {
       const body = JSON.stringify({
@@ -51,8 +61,9 @@ export function relayUpgrade(req: IncomingMessage, client: Duplex, head: Buffer,
         `HTTP/1.1 502 Bad Gateway\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
           `x-baseten-request-id: ${h.requestId}\r\nconnection: close\r\n\r\n${body}`,
       );
+      status = 502;
     }
-    finish();
+    finish(false);
   });
 
   // Hold the upstream's handshake response until its header block is complete, add the
@@ -62,7 +73,7 @@ export function relayUpgrade(req: IncomingMessage, client: Duplex, head: Buffer,
     pending = pending ? Buffer.concat([pending, chunk]) : chunk;
     const end = pending.indexOf(HEADER_END);
     if (end === -1) {
-      if (pending.length > 65536) finish();
+      if (pending.length > 65536) finish(false);
       return;
     }
     upstream.off('data', onHandshake);
@@ -70,9 +81,18 @@ export function relayUpgrade(req: IncomingMessage, client: Duplex, head: Buffer,
     const rest = pending.subarray(end + 2);
     pending = null;
     const withId = /\r\nx-baseten-request-id:/i.test(headerBlock) ? headerBlock : headerBlock + `X-Baseten-Request-Id: ${h.requestId}\r\n`;
+    status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(headerBlock)?.[1] ?? 502);
     client.write(withId);
     client.write(rest);
     piped = true;
+    // Frames follow a 101 only; after a refusal the rest is an HTTP body.
+    if (capture && status === 101) {
+      capture.handshake();
+      if (head.length > 0) capture.clientData(head);
+      if (rest.length > 2) capture.serverData(rest.subarray(2));
+      upstream.on('data', (b: Buffer) => capture.serverData(b));
+      client.on('data', (b: Buffer) => capture.clientData(b));
+    }
     upstream.pipe(client);
     client.pipe(upstream);
   };

@@ -2,14 +2,14 @@
 // with the decoded body bytes each way, finished once with the status. Cheap when bodies
 // are not captured: counters, a bounded buffer for JSON `usage`, and the SSE reassembler.
 import { performance } from 'node:perf_hooks';
-import type { RequestRecord, TokenSource } from '../../../../shared/requests.js';
+import type { RequestRecord, TokenSource, WsMessage } from '../../../../shared/requests.js';
 import { SseAssembler } from './sse.js';
 
 /** What a capture hands its log when the request is over. */
 export interface FinishedCapture {
   record: Omit<RequestRecord, 'seq' | 'headers' | 'bodies'>;
   rawHeaders: readonly string[];
-  bodies: { request: Buffer | null; requestTruncated: boolean; response: string | null; responseTruncated: boolean; reassembled: boolean } | null;
+  bodies: { request: Buffer | null; requestTruncated: boolean; response: string | null; responseTruncated: boolean; reassembled: boolean; messages?: WsMessage[] } | null;
 }
 
 export interface CaptureSink {

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { RequestFilter, RequestRecord } from '../../../../shared/requests.js';
 import { RequestCapture, type CaptureSink, type FinishedCapture } from './capture.js';
 import { redactHeaders, redactText } from './redact.js';
+import { WsCapture } from './ws-capture.js';
 
 export const DEFAULT_CAPACITY = 1000;
 export const DEFAULT_BODY_RECORDS = 100;
@@ -65,6 +66,12 @@ export class RequestLog extends EventEmitter implements CaptureSink {
     return new RequestCapture(this, this.deploymentId, startedAt, method, url, rawHeaders, client ?? null, keep && this.bodyRecords > 0, this.maxBodyBytes);
   }
 
+  /** Starts recording one WebSocket session (its upgrade request, before any check). */
+  beginWs(startedAt: number, url: string, rawHeaders: readonly string[], client: string | undefined): WsCapture {
+    const keep = this.opts.captureBodies ? this.opts.captureBodies() : true;
+    return new WsCapture(this, this.deploymentId, startedAt, url, rawHeaders, client ?? null, keep && this.bodyRecords > 0, this.maxBodyBytes);
+  }
+
   /** @internal CaptureSink: a request ended. */
   finished(c: FinishedCapture): void {
     const secrets = this.opts.secretValues ? this.opts.secretValues() : [];
@@ -81,6 +88,8 @@ export class RequestLog extends EventEmitter implements CaptureSink {
             response: b.response === null ? null : redactText(b.response, secrets),
             responseTruncated: b.responseTruncated,
             reassembled: b.reassembled,
+            // Text messages may carry a pasted key as well; binary ones are kept as sent.
+            ...(b.messages ? { messages: b.messages.map((m) => (m.binary || m.data === null ? m : { ...m, data: redactText(m.data, secrets) })) } : {}),
           }
         : null,
     };
@@ -209,6 +218,7 @@ export function filterRecords(records: readonly RequestRecord[], f: RequestFilte
   let out = records.filter((r) => {
     if (f.afterSeq !== undefined && r.seq <= f.afterSeq) return false;
     if (f.route && !r.route.includes(f.route)) return false;
+    if (f.kind && (r.kind ?? 'http') !== f.kind) return false;
     if (f.status) {
       const s = String(r.status);
       if (/^[1-5]xx$/i.test(f.status) ? s[0] !== f.status[0] : s !== f.status) return false;
