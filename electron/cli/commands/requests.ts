@@ -8,11 +8,13 @@ import { filterRecords, readHistoryFiles } from '../../engine/gateway/history/re
 import { berthHome } from '../../engine/paths.js';
 import { resolveDeploymentRef } from '../deployment-ref.js';
 
-const USAGE = `usage: berth requests PATH|ID [-f] [--json] [-n N] [--status 2xx|429|...] [--route TEXT]
+const USAGE = `usage: berth requests PATH|ID [-f] [--json] [-n N] [--status 2xx|429|...] [--route TEXT] [--kind http|ws]
 
 Prints the requests a deployment's Berth gateway answered: time, status, method and route,
 latency, TTFT (streams), tokens in/out (from the server's usage, or counted chunks: marked ~),
-bytes, client and request id. Credentials and secret values are never recorded.
+bytes, client and request id. WebSocket sessions show as WS, one line per session when it
+ends: its length, messages in/out and close code. Credentials and secret values are never
+recorded.
 
 options:
   -f, --follow    keep printing new requests until Ctrl-C
@@ -20,10 +22,16 @@ options:
   -n N            the last N requests (default 50)
   --status S      only this status or class (200, 429, 5xx)
   --route TEXT    only routes containing TEXT
+  --kind K        only HTTP requests (http) or WebSocket sessions (ws)
   -h, --help      show this help`;
 
 function line(r: RequestRecord): string {
   const t = new Date(r.time).toISOString().slice(11, 23);
+  // A WebSocket session: its length, and messages rather than tokens.
+  if (r.kind === 'ws') {
+    const msgs = r.ws ? `msgs ${r.ws.messagesIn}/${r.ws.messagesOut}${r.ws.closeCode !== null ? ` close ${r.ws.closeCode}` : ''}` : 'msgs -';
+    return `${t} ${r.status} WS ${r.route} ${r.latencyMs.toFixed(1)}ms ${msgs} ${r.bytesIn}B/${r.bytesOut}B ${r.client ?? '-'} ${r.requestId ?? '-'}`;
+  }
   const tok = r.tokensOut === null ? '-' : `${r.tokensIn ?? '?'}/${r.tokensSource === 'chunks' ? '~' : ''}${r.tokensOut}`;
   const ttft = r.ttftMs === null ? '' : ` ttft ${r.ttftMs.toFixed(0)}ms`;
   return `${t} ${r.status} ${r.method} ${r.route} ${r.latencyMs.toFixed(1)}ms${ttft} tok ${tok} ${r.bytesIn}B/${r.bytesOut}B ${r.client ?? '-'} ${r.requestId ?? '-'}`;
@@ -39,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       n: { type: 'string', short: 'n' },
       status: { type: 'string' },
       route: { type: 'string' },
+      kind: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,11 +68,15 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`berth requests: --status '${values.status}' is not a status; use e.g. 200, 429 or 5xx.`);
     return 2;
   }
+  if (values.kind !== undefined && values.kind !== 'http' && values.kind !== 'ws') {
+    console.error(`berth requests: --kind '${values.kind}' is not a kind; use http or ws.`);
+    return 2;
+  }
   const dataDir = berthHome();
   const ref = await resolveDeploymentRef(positionals[0], dataDir);
   const dir = join(dataDir, 'requests');
   const print = (r: RequestRecord) => console.log(values.json ? JSON.stringify(r) : line(r));
-  const filter = { status: values.status, route: values.route };
+  const filter = { status: values.status, route: values.route, kind: values.kind as 'http' | 'ws' | undefined };
   let records = filterRecords(readHistoryFiles(dir, ref.deploymentId), { ...filter, limit });
   if (records.length === 0 && !values.follow && !values.json) console.error(`No requests recorded for ${ref.deploymentId} yet (history: ${dir}).`);
   for (const r of records) print(r);
