@@ -120,7 +120,10 @@ const ROWS: Array<{ key: string; label: string; cell: (l: BenchLevel) => string 
 
 function RunView({ run }: { run: BenchRun }) {
   // Throughput against latency, one point per level, sorted by throughput as uPlot wants x.
-  const pts = run.levels.filter((l) => l.outputThroughput !== null || l.requestThroughput > 0).map((l) => ({ x: l.outputThroughput ?? l.requestThroughput, ttft: l.ttftMs?.p50 ?? null, e2e: l.e2elMs.p50 })).sort((a, b) => a.x - b.x);
+  // Points only: past saturation throughput stops growing (or drops) while latency climbs, so
+  // a line joining them in x order would double back; each point carries its concurrency.
+  const pts = run.levels.filter((l) => l.outputThroughput !== null || l.requestThroughput > 0).map((l) => ({ c: l.concurrency, x: l.outputThroughput ?? l.requestThroughput, ttft: l.ttftMs?.p50 ?? null, e2e: l.e2elMs.p50 })).sort((a, b) => a.x - b.x);
+  const pointLabels = useMemo(() => pts.map((p) => `c = ${p.c}`), [run.id]); // eslint-disable-line react-hooks/exhaustive-deps
   const tokens = run.levels.some((l) => l.outputThroughput !== null);
   const data = useMemo(() => [pts.map((p) => p.x), pts.map((p) => p.ttft), pts.map((p) => p.e2e)] as [number[], (number | null)[], number[]], [run.id]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
@@ -141,9 +144,9 @@ function RunView({ run }: { run: BenchRun }) {
       <p className="hint">{METRIC_DEFINITIONS.percentiles}</p>
       {pts.length > 0 && (
         <div aria-label="Throughput against latency">
-          <h4>Latency against throughput ({tokens ? 'output tokens/s' : 'requests/s'} on x, one point per concurrency level)</h4>
-          <Chart ariaLabel="Latency against throughput" xTime={false} xLabel={tokens ? 'output tokens/s' : 'requests/s'} yLabel="ms" height={200} data={data}
-            series={[{ label: 'TTFT p50', color: '#4aa3ff', points: true }, { label: 'E2E p50', color: '#f2a541', points: true }]} />
+          <h4>Latency against throughput ({tokens ? 'output tokens/s' : 'requests/s'} on x, one point per concurrency level, labelled c = N)</h4>
+          <Chart ariaLabel="Latency against throughput" xTime={false} xLabel={tokens ? 'output tokens/s' : 'requests/s'} yLabel="ms" height={200} data={data} pointLabels={pointLabels}
+            series={[{ label: 'TTFT p50', color: '#4aa3ff', markersOnly: true }, { label: 'E2E p50', color: '#f2a541', markersOnly: true }]} />
         </div>
       )}
     </div>
