@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import OpenAI from 'openai';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../../electron/engine/gateway/index.js';
 import { RequestLogs, readHistoryFiles, type RequestLog } from '../../../electron/engine/gateway/history/request-log.js';
@@ -25,12 +26,12 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function setup(o: { capture?: boolean; capacity?: number; bodyRecords?: number; maxBodyBytes?: number; requireKey?: boolean; id?: string } = {}): Promise<{ gw: Gateway; log: RequestLog; logs: RequestLogs }> {
+async function setup(o: { capture?: boolean; capacity?: number; bodyRecords?: number; maxBodyBytes?: number; requireKey?: boolean; id?: string; websocket?: boolean } = {}): Promise<{ gw: Gateway; log: RequestLog; logs: RequestLogs }> {
   const logs = new RequestLogs({ dir, captureBodies: () => o.capture ?? true, secretValues: async () => [SECRET, GATEWAY_KEY], capacity: o.capacity, bodyRecords: o.bodyRecords, maxBodyBytes: o.maxBodyBytes });
   await logs.refreshSecrets();
   const id = o.id ?? `h-${Math.random().toString(36).slice(2, 8)}`;
   const log = logs.for(id);
-  const gw = await startGateway(fixture.port, { deploymentId: id, history: log, apiKey: o.requireKey ? GATEWAY_KEY : null, requireKey: !!o.requireKey });
+  const gw = await startGateway(fixture.port, { deploymentId: id, history: log, apiKey: o.requireKey ? GATEWAY_KEY : null, requireKey: !!o.requireKey, ...(o.websocket ? { transport: 'websocket' as const, predictEndpoint: '/ws' } : {}) });
   return { gw, log, logs };
 }
 
@@ -162,6 +163,88 @@ describe('request history', () => {
     expect(r.bodies).toBeNull();
     expect(r.tokensOut).toBe(3);
     expect(r.ttftMs).not.toBeNull();
+    await log.flush();
+    expect(fs.readFileSync(path.join(dir, `${log.deploymentId}.jsonl`), 'utf8')).not.toContain('hello there');
+    await gw.close();
+  });
+
+  it('records each WebSocket session through the ws client when it ends: 101, messages and bytes each way, no credential', async () => {
+    const { gw, log } = await setup({ requireKey: true, websocket: true });
+    const url = `ws://127.0.0.1:${gw.port}/environments/production/websocket`;
+    // The real ws client (no permessage-deflate: the fixture does not offer it either).
+    const ws = new WebSocket(url, { headers: { Authorization: `Api-Key ${GATEWAY_KEY}`, 'X-Note': 'plain' } });
+    let requestId = '';
+    ws.once('upgrade', (res) => (requestId = String(res.headers['x-baseten-request-id'])));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const got: string[] = [];
+    ws.on('message', (m, binary) => got.push(binary ? `bin:${(m as Buffer).length}` : String(m)));
+    ws.send(`my token is ${SECRET}`);
+    ws.send(Buffer.from([1, 2, 3, 4]));
+    ws.send(JSON.stringify({ stream: 3, interval_ms: 5 }));
+    // Echo, binary echo, 3 tokens and a done message.
+    for (let i = 0; i < 100 && got.length < 6; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(got).toHaveLength(6);
+    await new Promise((r) => setTimeout(r, 150));
+    ws.close(1000, 'bye');
+    await new Promise((r) => ws.once('close', r));
+    const [r] = await records(log, 1);
+    expect(r.kind).toBe('ws');
+    expect(r.status).toBe(101);
+    expect(r.method).toBe('GET');
+    expect(r.route).toBe('/environments/production/websocket');
+    expect(r.upstreamPath).toBe('/ws');
+    expect(requestId).toMatch(/[0-9a-f-]{36}/);
+    expect(r.requestId).toBe(requestId);
+    expect(r.client).toMatch(/127\.0\.0\.1/);
+    expect(r.ws).toEqual({ messagesIn: 3, messagesOut: 6, closeCode: 1000 });
+    // The session's length, not its handshake's.
+    expect(r.latencyMs).toBeGreaterThan(150);
+    expect(r.ttfbMs!).toBeLessThan(r.latencyMs);
+    // Client frames are masked (4-byte key, 2-byte header): payload + 6 each, close included.
+    const sent = [`my token is ${SECRET}`.length, 4, JSON.stringify({ stream: 3, interval_ms: 5 }).length, 2 + 3];
+    expect(r.bytesIn).toBe(sent.reduce((n, x) => n + x + 6, 0));
+    expect(r.bytesOut).toBeGreaterThan(got.join('').length);
+    expect(r.headers.authorization).toBe('[redacted]');
+    expect(r.headers['sec-websocket-key']).toBe('[redacted]');
+    expect(r.headers['x-note']).toBe('plain');
+    const m = r.bodies!.messages!;
+    // Kept in the order they started; the two directions interleave as the network has it.
+    expect(m.length).toBe(8); // WS_KEPT_MESSAGES of the 9
+    expect(m.filter((x) => x.dir === 'in').map((x) => [x.binary, x.data])).toEqual([[false, 'my token is [redacted]'], [true, Buffer.from([1, 2, 3, 4]).toString('base64')], [false, JSON.stringify({ stream: 3, interval_ms: 5 })]]);
+    expect(m.filter((x) => x.dir === 'out').slice(0, 2).map((x) => [x.binary, x.data])).toEqual([[false, 'my token is [redacted]'], [true, Buffer.from([1, 2, 3, 4]).toString('base64')]]);
+    expect(r.bodies!.request).toBeNull();
+    await log.flush();
+    const onDisk = readHistoryFiles(dir, log.deploymentId);
+    expect(onDisk.at(-1)!.ws).toEqual(r.ws);
+    for (const text of [JSON.stringify(log.list()), fs.readFileSync(path.join(dir, `${log.deploymentId}.jsonl`), 'utf8')]) {
+      expect(text).not.toContain(SECRET);
+      expect(text).not.toContain(GATEWAY_KEY);
+    }
+    await gw.close();
+  });
+
+  it('records refused WebSocket sessions with their status, and keeps no messages with capture off', async () => {
+    const { gw, log } = await setup({ requireKey: true, websocket: true, capture: false });
+    const url = `ws://127.0.0.1:${gw.port}/environments/production/websocket`;
+    const refused = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(url);
+      ws.once('unexpected-response', (_req, res) => { resolve(res.statusCode!); res.resume(); });
+      ws.once('error', () => undefined);
+    });
+    expect(refused).toBe(401);
+    const ws = new WebSocket(url, { headers: { Authorization: `Api-Key ${GATEWAY_KEY}` } });
+    await new Promise((r) => ws.once('open', r));
+    ws.send('hello there');
+    await new Promise((r) => ws.once('message', r));
+    ws.terminate(); // no close frame: the connection just ends
+    const [no, ok] = await records(log, 2);
+    expect(no).toMatchObject({ kind: 'ws', status: 401, upstreamPath: null, requestId: null, bodies: null });
+    expect(ok).toMatchObject({ kind: 'ws', status: 101, bodies: null, ws: { messagesIn: 1, messagesOut: 1, closeCode: null } });
+    expect(log.list({ kind: 'ws' })).toHaveLength(2);
+    expect(log.list({ kind: 'http' })).toHaveLength(0);
     await log.flush();
     expect(fs.readFileSync(path.join(dir, `${log.deploymentId}.jsonl`), 'utf8')).not.toContain('hello there');
     await gw.close();
