@@ -122,4 +122,30 @@ describe('berth bench on a running deployment (real engine)', () => {
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/--concurrency '0,2' is not a list of whole numbers/);
   });
+
+  it('samples GPU utilisation and memory per level (nvidia-smi TEST DOUBLE: there is no GPU here)', async () => {
+    // The double first on PATH (with node, which runs it) for the bench process only; fixed
+    // values for its two cards, so the per-level summary is known.
+    const c = berthCli(['bench', truss, '--json', '--concurrency', '1,2', '--requests', '4', '--input-tokens', '8', '--output-tokens', '64'], {
+      BERTH_HOME: home,
+      PATH: `${path.join(ROOT, 'test/fixtures/bin')}:${path.dirname(process.execPath)}:${process.env.PATH}`,
+      NVIDIA_SMI_DOUBLE_UTIL: '37,81',
+      NVIDIA_SMI_DOUBLE_MEMUSED: '1024,2048',
+    });
+    children.push(c.proc);
+    const code = await c.exited;
+    const out = c.output();
+    expect(code, out).toBe(0);
+    const run = JSON.parse(out.slice(out.indexOf('{'))) as BenchRun;
+    // Each level lasts about 3 s (200 ms + 63 x 20 ms per request): several 1 s samples.
+    expect(run.levels.map((l) => l.concurrency)).toEqual([1, 2]);
+    for (const l of run.levels) {
+      expect(l.gpu, `level c=${l.concurrency}`).not.toBeNull();
+      expect(l.gpu!.samples).toBeGreaterThanOrEqual(2);
+      expect(l.gpu).toMatchObject({ utilMeanPct: 59, utilMaxPct: 81, memoryMaxMiB: 3072 });
+    }
+    // The GPUs the double reports are part of the run's context, and differ from the last run's.
+    expect(run.context.gpus).toEqual(['0: NVIDIA RTX A6000', '1: NVIDIA GeForce RTX 4090']);
+    expect(run.changes.join('; ')).toMatch(/GPUs/);
+  });
 });
