@@ -96,7 +96,10 @@ function Snippets({ url, body, apiKey, stream }: { url: string | null; body: unk
 
 function ChatPanel({ url, apiKey, example }: { url: string | null; apiKey: string; example: unknown }) {
   const [messages, setMessages] = useState<Msg[]>([]);
-  const [input, setInput] = useState(() => examplePrompt(example));
+  const prompt0 = examplePrompt(example);
+  const [input, setInput] = useState(prompt0);
+  const inputEdited = useRef(false);
+  useEffect(() => { if (!inputEdited.current) setInput(prompt0); }, [prompt0]);
   const [stats, setStats] = useState<StreamStats | null>(null);
   const [error, setError] = useState<BerthErrorShape | null>(null);
   const [busy, setBusy] = useState(false);
@@ -112,6 +115,7 @@ function ChatPanel({ url, apiKey, example }: { url: string | null; apiKey: strin
     if (!url || !input.trim() || busy) return;
     const convo: Msg[] = [...messages, { role: 'user', content: input.trim() }];
     setMessages([...convo, { role: 'assistant', content: '' }]);
+    inputEdited.current = true;
     setInput('');
     setError(null);
     setBusy(true);
@@ -155,7 +159,7 @@ function ChatPanel({ url, apiKey, example }: { url: string | null; apiKey: strin
       <ErrorNote error={error} onDismiss={() => setError(null)} />
       <form className="composer" onSubmit={(e) => { e.preventDefault(); void send(); }}>
         <textarea className="input grow" rows={2} aria-label="Message" placeholder="Type a message (Enter to send, Shift+Enter for a new line)" value={input}
-          onChange={(e) => setInput(e.target.value)}
+          onChange={(e) => { inputEdited.current = true; setInput(e.target.value); }}
           onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); void send(); } }} />
         {busy
           ? <button type="button" className="btn" onClick={() => abort.current?.abort()}>Stop</button>
@@ -168,7 +172,12 @@ function ChatPanel({ url, apiKey, example }: { url: string | null; apiKey: strin
 }
 
 function JsonPanel({ url, apiKey, mode, example }: { url: string | null; apiKey: string; mode: PlaygroundMode; example: unknown }) {
-  const [text, setText] = useState(() => JSON.stringify(example ?? {}, null, 2));
+  const exampleText = JSON.stringify(example ?? {}, null, 2);
+  const [text, setText] = useState(exampleText);
+  // The example arrives with the deployment's detail, which may load after this panel: take it
+  // until the user types (a remote machine's detail comes through the tunnel, later still).
+  const edited = useRef(false);
+  useEffect(() => { if (!edited.current) setText(exampleText); }, [exampleText]);
   const [response, setResponse] = useState<string>('');
   const [stats, setStats] = useState<StreamStats | null>(null);
   const [error, setError] = useState<BerthErrorShape | null>(null);
@@ -210,7 +219,7 @@ function JsonPanel({ url, apiKey, mode, example }: { url: string | null; apiKey:
       <div className="grid2">
         <div className="stack">
           <label htmlFor="req-body" className="label">Request body (JSON)</label>
-          <textarea id="req-body" className="input mono code-input" rows={14} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+          <textarea id="req-body" className="input mono code-input" rows={14} value={text} onChange={(e) => { edited.current = true; setText(e.target.value); }} spellCheck={false} />
           {parseError && <div className="bad-text sub" role="alert">Invalid JSON: {parseError}</div>}
           <div className="row tight">
             <button type="button" className="btn primary" onClick={send} disabled={!url || !!parseError || busy}>{busy ? 'Sending…' : 'Send'}</button>
