@@ -36,7 +36,7 @@ export function Chart({ data, series, height = 160, yRange, ariaLabel, yLabel, x
       // Series share one x axis, so each has gaps where another kind was sampled: span them.
       // Markers only: no path at all (a zero line width is ignored by canvas, which would keep drawing one).
       series: [
-        labels.current ? { value: (_u: uPlot, v: number | null, _si: number, idx: number | null) => (v === null ? '—' : `${+v.toFixed(2)}${idx !== null && labels.current?.[idx] ? ` (${labels.current[idx]})` : ''}`) } : {},
+        labels.current ? { label: xLabel, value: (_u: uPlot, v: number | null, _si: number, idx: number | null) => (v === null ? '—' : `${+v.toFixed(2)}${idx !== null && labels.current?.[idx] ? ` (${labels.current[idx]})` : ''}`) } : {},
         ...series.map((s) => ({ label: s.label, stroke: s.color, width: s.markersOnly ? 0 : 1.5, spanGaps: !s.markersOnly, ...(s.markersOnly ? { paths: () => null } : {}), points: { show: s.points ?? s.markersOnly ?? false, size: s.markersOnly ? 7 : 4, fill: s.color, stroke: s.color } })),
       ],
     };
