@@ -1,8 +1,11 @@
 // Benchmark, Requests and Compare in Chromium against `berth serve` with two fixture
-// deployments on the real engine (known first-token delay and token rate each).
+// deployments on the real engine (known first-token delay and token rate each). nvidia-smi is
+// the TEST DOUBLE (test/fixtures/bin, no GPU here) with fixed utilisation and memory, so the
+// GPU samples a benchmark takes are known; the configs ask for no GPU, so none is passed on.
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { FIXTURE_IMAGE, apiCall, closeAndStop, ensureBuilt, imageExists, launch, openUrl, shot, startServe, tempTruss, watchConsoleErrors, type Serve } from './helpers.js';
+import { FIXTURE_IMAGE, ROOT, apiCall, closeAndStop, ensureBuilt, imageExists, launch, openUrl, shot, startServe, tempTruss, watchConsoleErrors, type Serve } from './helpers.js';
 
 const config = (name: string, firstMs: number, tps: number, pc: number) => `model_name: ${name}
 base_image:
@@ -33,7 +36,11 @@ describe('Benchmark, Requests and Compare views', () => {
   beforeAll(async () => {
     if (!(await imageExists(FIXTURE_IMAGE))) throw new Error(`${FIXTURE_IMAGE} is missing: run \`npm run fixtures\` first`);
     ensureBuilt();
-    serve = await startServe();
+    serve = await startServe({
+      PATH: `${join(ROOT, 'test/fixtures/bin')}:${dirname(process.execPath)}:${process.env.PATH}`,
+      NVIDIA_SMI_DOUBLE_UTIL: '37,81',
+      NVIDIA_SMI_DOUBLE_MEMUSED: '1024,2048',
+    });
     browser = await launch();
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
     page = await ctx.newPage();
@@ -64,7 +71,8 @@ describe('Benchmark, Requests and Compare views', () => {
   it('runs a benchmark sweep from the Benchmark tab and shows metrics with definitions and the chart', async () => {
     await page.goto(openUrl(serve, `#/d/${ids[0]}/benchmark`));
     await page.getByLabel('Concurrency levels').fill('1,2,4');
-    await page.getByLabel('Requests per level').fill('6');
+    // 12 requests at c=1 take about 3.6 s: more than one period of the 2 s GPU sampler.
+    await page.getByLabel('Requests per level').fill('12');
     await page.getByLabel('Output tokens').fill('16');
     await page.getByLabel('Goodput TTFT target').fill('400');
     await page.getByRole('button', { name: 'Run benchmark' }).click();
@@ -75,6 +83,11 @@ describe('Benchmark, Requests and Compare views', () => {
     const text = await table.innerText();
     expect(text).toContain('TPOT: time per output token after the first');
     expect(text).toMatch(/TTFT ms p50\/p90\/p99\s+1[5-6]\d\.\d/);
+    // GPU util mean (37+81)/2, max 81, memory 1024+2048 MiB, from the double; shorter levels
+    // may fall between two samples.
+    const gpuCells = await table.getByRole('row', { name: /GPU util/ }).locator('td.num').allInnerTexts();
+    expect(gpuCells[0]).toBe('59 / 81 %, 3072 MiB');
+    for (const cell of gpuCells) expect(['59 / 81 %, 3072 MiB', 'no samples']).toContain(cell);
     await page.getByLabel('Latency against throughput').first().waitFor();
     expect(await page.locator('.uplot').count()).toBeGreaterThan(0);
     await page.getByRole('table', { name: 'Benchmark metrics' }).scrollIntoViewIfNeeded();
@@ -86,11 +99,11 @@ describe('Benchmark, Requests and Compare views', () => {
   it('lists the requests, shows one with its reassembled stream, and replays it in the Playground', async () => {
     await page.goto(openUrl(serve, `#/d/${ids[0]}/requests`));
     const rows = page.getByTestId('request-row');
-    // 3 levels x 6 requests and the run's one /v1/models lookup.
-    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(19);
+    // 3 levels x 12 requests and the run's one /v1/models lookup.
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(37);
     await page.getByLabel('Status filter').selectOption('2xx');
     await page.getByLabel('Route filter').fill('chat/completions');
-    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(18);
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(36);
     await shot(page, '21-requests-list');
     await rows.first().locator('td').nth(3).click();
     const detail = page.getByTestId('request-detail');
