@@ -9,25 +9,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LLAMA_3_1_8B, checkpointFiles, decoderTensors } from '../fixtures/hub/checkpoints.mjs';
 import { startHub } from '../fixtures/hub/server.mjs';
+import { SEED_LLAMA, seedVllmConfig } from '../helpers/seed-truss.js';
 import { FIXTURE_IMAGE, ROOT, apiCall, closeAndStop, ensureBuilt, launch, openUrl, shot, startServe, tempTruss, watchConsoleErrors, type Serve } from './helpers.js';
 
-const LLAMA = 'meta-llama/Meta-Llama-3.1-8B-Instruct';
+const LLAMA = SEED_LLAMA;
 const TOKEN = 'hf_e2e_fit_token_0123456789';
-const seedConfig = (maxLen: number) => `model_name: llama-8b-${maxLen}
-base_image:
-  image: vllm/vllm-openai:v0.10.1
-docker_server:
-  start_command: sh -c "HF_TOKEN=$(cat /secrets/hf_access_token) vllm serve ${LLAMA} --max-model-len ${maxLen}"
-  readiness_endpoint: /health
-  liveness_endpoint: /health
-  predict_endpoint: /v1/chat/completions
-  server_port: 8000
-resources:
-  accelerator: L4
-  use_gpu: true
-runtime:
-  predict_concurrency: 128
-`;
+const seedConfig = (maxLen: number) => seedVllmConfig(maxLen, { modelName: `llama-8b-${maxLen}` });
 
 type Hub = Awaited<ReturnType<typeof startHub>>;
 

@@ -11,40 +11,22 @@ import { LLAMA_3_1_8B, checkpointFiles, decoderTensors, safetensorsHeader } from
 import { placeInHfCache } from '../../fixtures/hub/hf-cache.mjs';
 import { startHub } from '../../fixtures/hub/server.mjs';
 import { berth, buildCli, FIXTURE_BIN } from '../gpu/cli-process.js';
+import { SEED_LLAMA, seedVllmConfig } from '../../helpers/seed-truss.js';
 
 type Hub = Awaited<ReturnType<typeof startHub>>;
 const TOKEN = 'hf_fit_test_token_0123456789';
-const LLAMA = 'meta-llama/Meta-Llama-3.1-8B-Instruct';
+const LLAMA = SEED_LLAMA;
 const GiB = 2 ** 30;
 
 let hub: Hub;
 let root: string;
 
-/** The seed's own example: Baseten's custom-server vLLM config, on an L4. */
+/** A truss dir holding the seed's example with this context length. */
 function truss(name: string, maxLen: number, extra = ''): string {
   const dir = join(root, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'config.yaml'),
-    `model_name: vllm-model-server
-base_image:
-  image: vllm/vllm-openai:v0.10.1
-docker_server:
-  start_command: sh -c "HF_TOKEN=$(cat /secrets/hf_access_token) vllm serve ${LLAMA} --max-model-len ${maxLen}"
-  readiness_endpoint: /health
-  liveness_endpoint: /health
-  predict_endpoint: /v1/chat/completions
-  server_port: 8000
-resources:
-  accelerator: L4
-  use_gpu: true
-secrets:
-  hf_access_token: null
-runtime:
-  predict_concurrency: 128
-${extra}`,
-  );
+  writeFileSync(join(dir, 'config.yaml'), seedVllmConfig(maxLen, { extra }));
   return dir;
 }
 
