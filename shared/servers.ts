@@ -63,7 +63,9 @@ export interface ServerKind {
   recipe: ServerRecipe;
 }
 
-const base = (p: string | undefined) => (p ?? '').split('/').pop() ?? '';
+/** A program's file name: `/app/llama-server` -> `llama-server`. */
+export const programName = (p: string | undefined) => (p ?? '').split('/').pop() ?? '';
+const base = programName;
 const isPython = (p: string | undefined) => /^python(\d+(\.\d+)?)?$/.test(base(p));
 
 /** `python3 -m MODULE ...`: the index after MODULE when it is one of modules, else null. */

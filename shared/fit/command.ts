@@ -2,7 +2,7 @@
 // its flags: `sh -c "..."` / `bash -c` unwrapped, commands split at && || ; |, leading
 // VAR=value assignments and $(...) substitutions set aside. Quoting is shell-quote's.
 import { parse, type ParseEntry } from 'shell-quote';
-import { SERVERS, type ServerKind } from '../servers.js';
+import { programName as base, SERVERS, type ServerKind } from '../servers.js';
 
 /** One server invocation found in a start command: the server and its argv. */
 export interface ServerCall {
@@ -24,7 +24,6 @@ export interface ParsedCommand {
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ash']);
 const PREFIXES = new Set(['exec', 'nohup', 'time', 'env', 'command']);
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
-const base = (p: string) => p.split('/').pop() ?? p;
 
 /** Splits a command line into simple commands, unwrapping `sh -c` and skipping substitutions. */
 export function simpleCommands(line: string, depth = 0): string[][] {

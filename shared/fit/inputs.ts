@@ -95,7 +95,10 @@ export const worst = (a: FitVerdict, b: FitVerdict): FitVerdict => {
   return order[Math.max(order.indexOf(a), order.indexOf(b))];
 };
 
-export const VERDICT_WORDS: Record<FitVerdict, string> = { fits: 'fits', tight: 'fits, tightly', 'does-not-fit': 'does not fit', unknown: 'unknown' };
+export { VERDICT_WORDS } from './types.js';
+
+/** CUDA context, cuBLAS workspaces and allocator slack outside a server's tensors (vLLM logs ~0.1-0.6 GiB). */
+export const CUDA_CONTEXT_BYTES = 0.5 * GiB;
 
 /** "the weights take 14.96 GiB as stored (BF16 14.96 GiB), 8.03 B parameters". */
 export function weightsLine(f: ModelFacts): string {

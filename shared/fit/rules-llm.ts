@@ -7,7 +7,7 @@
 // - SGLang's static pool is --mem-fraction-static x the memory free before it loads: weights +
 //   KV. It starts when the context does not fit and caps requests at what the pool holds.
 import { hasFlag } from './command.js';
-import { dynamicFlag, flagAt, floatFlag, intFlag, parseTokens, roundTokens, VERDICT_WORDS, verdictOf, weightsLine, withGpus, worst, type EstimateInput, type GpuFacts } from './inputs.js';
+import { CUDA_CONTEXT_BYTES, dynamicFlag, flagAt, floatFlag, intFlag, parseTokens, roundTokens, VERDICT_WORDS, verdictOf, weightsLine, withGpus, worst, type EstimateInput, type GpuFacts } from './inputs.js';
 import { contextForKvBytes, DTYPE_NAME_BYTES, kvBytesForContext, kvBytesPerToken } from './model-config.js';
 import type { FitVerdict, MemoryEstimate } from './types.js';
 import { GiB, gib } from './units.js';
@@ -17,8 +17,6 @@ import { GiB, gib } from './units.js';
  * reserve): 23034 MiB vs 22.03 GiB on an L4, 79.65 vs 79.22 GiB on an H100 in vLLM's logs.
  */
 export const CUDA_RESERVED_BYTES = 0.45 * GiB;
-/** CUDA context, cuBLAS workspaces and allocator slack outside PyTorch's tensors (vLLM logs ~0.1-0.6 GiB). */
-export const CUDA_CONTEXT_BYTES = 0.5 * GiB;
 /** vLLM's captured CUDA graphs (0.3-1 GiB on 7-70B models in its logs); none with --enforce-eager. */
 export const CUDA_GRAPH_BYTES = 0.5 * GiB;
 /** NCCL buffers per GPU when tensors are split over GPUs. */

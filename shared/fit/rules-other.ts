@@ -4,12 +4,10 @@
 // - llama.cpp: the GGUF's tensors, a KV cache of -c tokens (f16 unless --cache-type-k/v) and a
 //   compute-buffer allowance, split by layer over the GPUs it sees.
 import { flagValue, hasFlag } from './command.js';
-import { dynamicFlag, flagAt, intFlag, roundTokens, VERDICT_WORDS, verdictOf, weightsLine, withGpus, worst, type EstimateInput } from './inputs.js';
+import { CUDA_CONTEXT_BYTES, dynamicFlag, flagAt, intFlag, roundTokens, VERDICT_WORDS, verdictOf, weightsLine, withGpus, worst, type EstimateInput } from './inputs.js';
 import type { FitVerdict, MemoryEstimate } from './types.js';
 import { GiB, gib } from './units.js';
 
-/** CUDA context per process. */
-export const CUDA_CONTEXT_BYTES = 0.5 * GiB;
 /** TEI / Infinity: a fixed allowance for a batch's activations. */
 export const EMBEDDING_ALLOWANCE_BYTES = 1 * GiB;
 /** llama.cpp: compute buffers at the default batch size. */

@@ -3,6 +3,9 @@
 
 export type FitVerdict = 'fits' | 'tight' | 'does-not-fit' | 'unknown';
 
+/** The verdict in words: the estimate's headline, `berth plan`, and (capitalised) the UI. */
+export const VERDICT_WORDS: Record<FitVerdict, string> = { fits: 'fits', tight: 'fits, tightly', 'does-not-fit': 'does not fit', unknown: 'unknown' };
+
 export interface FitGpu {
   uuid: string;
   name: string;

@@ -1,12 +1,10 @@
 // The fit estimate as `berth plan` and `berth run` print it: the verdict and its headline, the
 // figures behind it, then what to change.
-import type { MemoryEstimate } from '../../../shared/fit/types.js';
+import { VERDICT_WORDS, type MemoryEstimate } from '../../../shared/fit/types.js';
 import type { colors } from './issues.js';
 
-const LABEL: Record<MemoryEstimate['verdict'], string> = { fits: 'fits', tight: 'fits, tightly', 'does-not-fit': 'does not fit', unknown: 'unknown' };
-
 export function verdictLabel(m: MemoryEstimate, c: ReturnType<typeof colors>): string {
-  const l = LABEL[m.verdict];
+  const l = VERDICT_WORDS[m.verdict];
   return m.verdict === 'fits' ? c.green(l) : m.verdict === 'tight' ? c.yellow(l) : m.verdict === 'does-not-fit' ? c.red(l) : c.dim(l);
 }
 

@@ -9,7 +9,7 @@ import { ErrorNote } from '../../components/ErrorNote.js';
 import { useAction } from '../../components/useAction.js';
 import { formatBytes } from '../../lib/format.js';
 import { href, navigate } from '../../lib/route.js';
-import { VERDICT_LABEL, VERDICT_TONE } from '../detail/MemoryFit.js';
+import { verdictLabel, VERDICT_TONE } from '../detail/MemoryFit.js';
 import { FolderField } from './FolderField.js';
 
 export function Catalog() {
@@ -97,7 +97,7 @@ function Needs({ e }: { e: CatalogEntry }) {
           <span className="k">GPU memory</span>
           <span className="v">
             {e.accelerator ?? 'no GPU'}{' '}
-            {m ? <span className={`badge tone-${VERDICT_TONE[m.verdict]}`} data-testid="needs-verdict" title={m.reasons.join('\n')}><span className="dot" aria-hidden="true" />{VERDICT_LABEL[m.verdict]}</span> : <span className="muted">checking…</span>}
+            {m ? <span className={`badge tone-${VERDICT_TONE[m.verdict]}`} data-testid="needs-verdict" title={m.reasons.join('\n')}><span className="dot" aria-hidden="true" />{verdictLabel(m.verdict)}</span> : <span className="muted">checking…</span>}
             {m && <div className="sub">{m.reasons[0]}</div>}
           </span>
         </li>

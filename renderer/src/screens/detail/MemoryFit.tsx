@@ -4,6 +4,7 @@
 import { useEffect } from 'react';
 import type { FitVerdict, MemoryEstimate } from '../../api/contract.js';
 import { gib, gib2 } from '../../../../shared/fit/units.js';
+import { VERDICT_WORDS } from '../../../../shared/fit/types.js';
 
 /** KiB for per-token figures, GiB for the rest: the units the estimate's own text uses. */
 const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
@@ -11,7 +12,8 @@ import { useStore } from '../../lib/store.js';
 import { reconnectsStore } from '../../state/connection.js';
 import { loadMemory, memoryStore } from '../../state/memory.js';
 
-export const VERDICT_LABEL: Record<FitVerdict, string> = { fits: 'Fits', tight: 'Fits, tightly', 'does-not-fit': 'Does not fit', unknown: 'Unknown' };
+/** "Fits", "Fits, tightly", "Does not fit", "Unknown": the estimate's own words, capitalised. */
+export const verdictLabel = (v: FitVerdict) => VERDICT_WORDS[v][0].toUpperCase() + VERDICT_WORDS[v].slice(1);
 export const VERDICT_TONE: Record<FitVerdict, string> = { fits: 'ok', tight: 'warn', 'does-not-fit': 'bad', unknown: 'idle' };
 
 export function MemoryFit({ id, configKey }: { id: string; configKey: string | null }) {
@@ -32,7 +34,7 @@ export function MemoryFit({ id, configKey }: { id: string; configKey: string | n
       <div className="row between">
         <h2 id="fit-h">GPU memory</h2>
         <div className="row tight">
-          {m && <span className={`badge tone-${VERDICT_TONE[m.verdict]}`} data-testid="fit-verdict"><span className="dot" aria-hidden="true" />{VERDICT_LABEL[m.verdict]}</span>}
+          {m && <span className={`badge tone-${VERDICT_TONE[m.verdict]}`} data-testid="fit-verdict"><span className="dot" aria-hidden="true" />{verdictLabel(m.verdict)}</span>}
           <button type="button" className="btn sm" disabled={state?.loading} onClick={() => void loadMemory(id, configKey, true)} title="Read the GPUs and the model's headers again">
             {state?.loading ? 'Checking…' : 'Re-check'}
           </button>
