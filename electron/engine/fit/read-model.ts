@@ -51,14 +51,8 @@ class RepoReader {
         await h.close();
       }
     }
-    let res: Response;
-    try {
-      res = await this.fetch(this.url(f), { headers: { range: `bytes=${start}-${end - 1}` }, signal: this.ctx.signal });
-    } catch (err) {
-      throw this.ctx.signal?.aborted ? err : unreachable(err, this.ctx.endpoint);
-    }
-    // Gated repos list their files to anyone; reading one needs the token (GatedRepo says so).
-    if (!res.ok || !res.body) throw await hubError(res, { repoId: this.r.entry.repoId, revision: this.r.entry.revision, path: f.path }, this.r.auth, this.ctx.endpoint);
+    const res = await this.get(f, this.url(f), { headers: { range: `bytes=${start}-${end - 1}` } });
+    if (!res.body) throw await hubError(res, { repoId: this.r.entry.repoId, revision: this.r.entry.revision, path: f.path }, this.r.auth, this.ctx.endpoint);
     // A 200 is the whole file: take the bytes asked for and stop reading.
     const skip = res.status === 206 ? 0 : start;
     const want = end - start;
@@ -76,6 +70,22 @@ class RepoReader {
       await reader.cancel().catch(() => {});
     }
     return Buffer.concat(chunks).subarray(skip, skip + want);
+  }
+
+  /**
+   * A Hub request about file f: bounded by the estimate's signal, an unreachable Hub and the
+   * Hub's error answers as Berth's errors (gated repos list their files to anyone; reading one
+   * needs the token, and GatedRepo says which secret to set).
+   */
+  async get(f: HubFile, input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.fetch(input, { ...init, signal: this.ctx.signal });
+    } catch (err) {
+      throw this.ctx.signal?.aborted ? err : unreachable(err, this.ctx.endpoint);
+    }
+    if (!res.ok) throw await hubError(res, { repoId: this.r.entry.repoId, revision: this.r.entry.revision, path: f.path }, this.r.auth, this.ctx.endpoint);
+    return res;
   }
 
   async text(f: HubFile): Promise<string> {
@@ -136,7 +146,7 @@ export async function readModelFacts(m: ModelRef, ctx: WeightsContext): Promise<
     const byQuant = m.quant ? ggufs.filter((g) => g.path.toLowerCase().includes(m.quant!.toLowerCase()) && !/-0000[2-9]-of-/.test(g.path)) : [];
     const pick = file ?? (byQuant.length === 1 ? byQuant[0] : ggufs.length === 1 ? ggufs[0] : null);
     if (!pick) throw new BerthError('FIT_UNKNOWN', `${m.repoId} holds ${ggufs.length} GGUF files and the command ${m.quant ? `matches ${byQuant.length} of them with :${m.quant}` : 'names none of them'}.`, 'Name the file in the command (llama.cpp -m PATH or --hf-file FILE).');
-    return { ...common, ...(await readGguf(reader, pick, r, ctx)) };
+    return { ...common, ...(await readGguf(reader, pick)) };
   }
 
   const shape = await readShape(reader, files, prefix);
@@ -187,20 +197,12 @@ async function readShape(reader: RepoReader, files: HubFile[], prefix: string): 
 }
 
 /**
- * fetch for @huggingface/gguf's ranged reads: bounded by the estimate's signal, Hub errors as
- * Berth's (a gated repo says which secret to set), and a server that ignores Range refused
- * rather than read to the end (that would download the weights).
+ * fetch for @huggingface/gguf's ranged reads, through the reader's Hub request; a server that
+ * ignores Range is refused rather than read to the end (that would download the weights).
  */
-function guardedFetch(r: ResolvedEntry, ctx: WeightsContext, f: HubFile): typeof fetch {
-  const base = hubFetch(ctx.endpoint, r.auth.token);
+function ggufFetch(reader: RepoReader, f: HubFile): typeof fetch {
   return (async (input: string | URL | Request, init: RequestInit = {}) => {
-    let res: Response;
-    try {
-      res = await base(input, { ...init, signal: ctx.signal });
-    } catch (err) {
-      throw ctx.signal?.aborted ? err : unreachable(err, ctx.endpoint);
-    }
-    if (!res.ok) throw await hubError(res, { repoId: r.entry.repoId, revision: r.entry.revision, path: f.path }, r.auth, ctx.endpoint);
+    const res = await reader.get(f, input, init);
     if (new Headers(init.headers).has('range') && res.status !== 206) {
       await res.body?.cancel().catch(() => {});
       throw new BerthError('FIT_UNKNOWN', `The Hub answered a ranged read of ${f.path} with the whole file (${res.status}).`, 'Berth reads only the header for an estimate and will not download the weights for it; use a Hub or mirror that supports Range requests.');
@@ -209,11 +211,11 @@ function guardedFetch(r: ResolvedEntry, ctx: WeightsContext, f: HubFile): typeof
   }) as typeof fetch;
 }
 
-async function readGguf(reader: RepoReader, f: HubFile, r: ResolvedEntry, ctx: WeightsContext): Promise<Omit<ModelFacts, 'model' | 'via' | 'commit' | 'readFrom'>> {
+async function readGguf(reader: RepoReader, f: HubFile): Promise<Omit<ModelFacts, 'model' | 'via' | 'commit' | 'readFrom'>> {
   const local = reader.cachedPath(f);
   const parsed = local
     ? await gguf(local, { allowLocalFile: true, computeParametersCount: true })
-    : await gguf(reader.url(f), { fetch: guardedFetch(r, ctx, f), computeParametersCount: true });
+    : await gguf(reader.url(f), { fetch: ggufFetch(reader, f), computeParametersCount: true });
   const md = parsed.metadata as unknown as Record<string, unknown>;
   const arch = String(md['general.architecture'] ?? '');
   const n = (k: string): number | null => {
