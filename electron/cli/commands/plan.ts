@@ -12,6 +12,7 @@ import { dockerRunCommand } from '../../../shared/truss/docker-run.js';
 import { formatBytes } from '../../../shared/truss/units.js';
 import { unknownEstimate } from '../../../shared/fit/types.js';
 import { cliMemoryEstimate } from '../memory-estimate.js';
+import type { ResolvedRepo } from '../../engine/weights/hub-client.js';
 import { colors, formatFileError, formatIssueLine } from '../format/issues.js';
 import { describeMemory } from '../format/memory.js';
 
@@ -106,10 +107,10 @@ export function describePlan(plan: RunPlan): string {
 
 type WeightsRows = Awaited<ReturnType<typeof import('../../engine/weights/stage.js').describePlanWeights>>;
 
-async function resolveWeights(plan: RunPlan): Promise<WeightsRows> {
+async function resolveWeights(plan: RunPlan, resolved: Map<string, Promise<ResolvedRepo>>): Promise<WeightsRows> {
   const { describePlanWeights } = await import('../../engine/weights/stage.js');
   const { SecretStore } = await import('../../engine/secrets/store.js');
-  return describePlanWeights(plan, { secrets: new SecretStore() }, AbortSignal.timeout(30_000));
+  return describePlanWeights(plan, { secrets: new SecretStore() }, AbortSignal.timeout(30_000), resolved);
 }
 
 function weightsJson(r: WeightsRows[number]) {
@@ -184,8 +185,13 @@ export async function run(argv: string[]): Promise<number> {
   });
   const all = [...loaded.issues, ...issues].sort((a, b) => a.line - b.line || a.col - b.col);
   // Weights are resolved against the Hub (or the cache offline): nothing is downloaded here.
-  // The estimate reads config.json and safetensors headers only: never the weights.
-  const [weights, memory] = await Promise.all([plan && plan.weights.length ? resolveWeights(plan) : Promise.resolve([]), cliMemoryEstimate(loaded.config, plan, machine.facts.gpus, Boolean(values.cpu))]);
+  // The estimate reads config.json and safetensors headers only: never the weights. Both ask
+  // the Hub about the same repos, so they share its answers.
+  const resolved = new Map<string, Promise<ResolvedRepo>>();
+  const [weights, memory] = await Promise.all([
+    plan && plan.weights.length ? resolveWeights(plan, resolved) : Promise.resolve([]),
+    cliMemoryEstimate(loaded.config, plan, machine.facts.gpus, Boolean(values.cpu), { resolved }),
+  ]);
   if (values.json) {
     console.log(JSON.stringify({ plan, memory, weights: weights.map(weightsJson), issues: all, dockerRun: plan ? dockerRunCommand(plan) : null, machine: { gpus: machine.facts.gpus.length, note: machine.note } }, null, 2));
     return plan ? 0 : 1;

@@ -130,7 +130,7 @@ async function fitWarning(configText: string, plan: RunPlan, c: ReturnType<typeo
   if (!config) return [];
   const { detectGpuHardware } = await import('../../engine/gpu/detect.js');
   const hw = await detectGpuHardware({ timeoutMs: 5000 }).catch(() => ({ gpus: [] }));
-  const m = await cliMemoryEstimate(config, plan, hw.gpus, false, 15_000);
+  const m = await cliMemoryEstimate(config, plan, hw.gpus, false, { timeoutMs: 15_000 });
   if (m.verdict !== 'does-not-fit' && m.verdict !== 'tight') return [];
   const paint = m.verdict === 'does-not-fit' ? c.red : c.yellow;
   return [

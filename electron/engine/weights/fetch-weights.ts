@@ -11,7 +11,7 @@ import { formatBytes } from '../../../shared/truss/units.js';
 import { downloadBlobs, partialPaths, type BlobJob, type DownloadOptions } from './blob-download.js';
 import { tryLockBlob, waitForUnlock } from './blob-lock.js';
 import { blobPath, hasBlob, linkSnapshot, readRef, snapshotFiles, writeRef } from './hf-cache.js';
-import { HubClient, type HubAuth, type HubFile } from './hub-client.js';
+import { HubClient, type HubAuth, type HubFile, type ResolvedRepo } from './hub-client.js';
 import { buildView, type ViewEntry } from './view.js';
 
 export interface ResolvedEntry extends ViewEntry {
@@ -35,6 +35,11 @@ export interface WeightsContext {
   onLine?: (line: string) => void;
   connections?: number;
   chunkBytes?: number;
+  /**
+   * Hub resolutions shared by callers that ask about the same repos at one moment (`berth plan`
+   * lists the weights and estimates the fit): one revision lookup and file listing each.
+   */
+  resolved?: Map<string, Promise<ResolvedRepo>>;
 }
 
 /** Resolves one entry: commit and kept files, from the Hub, or from the cache when it is unreachable. */
@@ -44,7 +49,13 @@ export async function resolveEntry(entry: WeightsEntry, ctx: WeightsContext): Pr
   let files: HubFile[];
   let offline = false;
   try {
-    const r = await new HubClient(ctx.endpoint, auth).resolve(entry.repoId, entry.revision, ctx.signal);
+    const key = `${entry.repoId}@${entry.revision}\0${auth.token ?? ''}`;
+    let pending = ctx.resolved?.get(key);
+    if (!pending) {
+      pending = new HubClient(ctx.endpoint, auth).resolve(entry.repoId, entry.revision, ctx.signal);
+      ctx.resolved?.set(key, pending);
+    }
+    const r = await pending;
     commit = r.commit;
     files = r.files;
   } catch (err) {

@@ -71,8 +71,8 @@ export async function fetchPlanWeights(
 }
 
 /** For `berth plan` and the UI: each entry resolved (or the error that stops it), nothing downloaded. */
-export async function describePlanWeights(plan: RunPlan, deps: WeightsStageDeps, signal?: AbortSignal): Promise<Array<{ entry: WeightsEntry; resolved?: ResolvedEntry; error?: { code: string; message: string; hint?: string } }>> {
-  const ctx = weightsContext(deps, { signal });
+export async function describePlanWeights(plan: RunPlan, deps: WeightsStageDeps, signal?: AbortSignal, resolved?: WeightsContext['resolved']): Promise<Array<{ entry: WeightsEntry; resolved?: ResolvedEntry; error?: { code: string; message: string; hint?: string } }>> {
+  const ctx = weightsContext(deps, { signal, resolved });
   const out = [];
   for (const entry of plan.weights) {
     try {

@@ -9,6 +9,7 @@ import { MIXTRAL_8X7B, checkpointFiles, decoderTensors } from '../../fixtures/hu
 import { llamaGguf } from '../../fixtures/hub/gguf-fixture.mjs';
 import { startHub } from '../../fixtures/hub/server.mjs';
 import { readModelFacts } from '../../../electron/engine/fit/read-model.js';
+import { resolveEntry } from '../../../electron/engine/weights/fetch-weights.js';
 import type { ModelRef } from '../../../shared/fit/find-model.js';
 import type { WeightsContext } from '../../../electron/engine/weights/fetch-weights.js';
 import { BerthError } from '../../../shared/errors.js';
@@ -84,6 +85,20 @@ describe('readModelFacts', () => {
     expect(f.parameterCount).toBe(46_702_792_704);
     expect(hub.counters.rangeRequests).toBeGreaterThan(0);
   });
+  it("a shared resolution map asks the Hub once for the weights list and the estimate (berth plan's case)", async () => {
+    const shared = { ...ctx(), resolved: new Map() };
+    const entry = { key: 'model_cache' as const, index: 0, repoId: 'org/mixtral-one-shard', revision: 'main', allowPatterns: [], ignorePatterns: [], dialect: 'truss' as const, target: '/app/model_cache/m', secretName: null };
+    const before = hub.counters.apiRequests;
+    const [listed, facts] = await Promise.all([resolveEntry(entry, shared), readModelFacts({ ...ref('org/mixtral-one-shard'), entry }, shared)]);
+    expect(listed.files.length).toBeGreaterThan(0);
+    expect(facts.parameterCount).toBe(46_702_792_704);
+    // One revision lookup and one file listing, not one each.
+    expect(hub.counters.apiRequests - before).toBe(2);
+    const again = hub.counters.apiRequests;
+    await readModelFacts({ ...ref('org/mixtral-one-shard'), entry }, ctx());
+    expect(hub.counters.apiRequests - again).toBe(2);
+  });
+
   it('safetensors over a server that ignores Range: still only the header is taken', async () => {
     hub.setFault({ ignoreRange: true });
     const before = hub.counters.bodyBytes;
