@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, launch, openUrl, shot, startServe, tempTruss, type Serve } from './helpers.js';
+import { ensureBuilt, launch, openUrl, shot, startServe, tempTruss, openConfig, type Serve } from './helpers.js';
 
 const CONFIG = `model_name: e2e-auth
 base_image:
@@ -79,9 +79,7 @@ describe('signing in to berth serve', () => {
     await shot(page, '14-open-not-allowed');
     // ... and one under an --allow folder opens.
     const dir = tempTruss('auth', CONFIG);
-    await page.getByLabel('Config path').fill(dir);
-    await page.getByRole('button', { name: 'Open', exact: true }).click();
-    await page.getByRole('heading', { name: /e2e-auth/ }).waitFor();
+    await openConfig(page, dir, /e2e-auth/);
     await ctx.close();
   });
 });

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, launch, shot, openUrl, startServe, tempTruss, type Serve } from './helpers.js';
+import { ensureBuilt, launch, shot, openUrl, startServe, tempTruss, openConfig, type Serve } from './helpers.js';
 
 describe('failure banners', () => {
   let serve: Serve;
@@ -44,9 +44,7 @@ docker_server:
   readiness_endpoint: /health
   liveness_endpoint: /live
 `);
-    await page.getByLabel('Config path').fill(dir);
-    await page.getByRole('button', { name: 'Open', exact: true }).click();
-    await page.getByRole('heading', { name: /e2e-nodocker/ }).waitFor();
+    await openConfig(page, dir, /e2e-nodocker/);
     await page.locator('.screen-head').getByRole('button', { name: 'Start e2e-nodocker', exact: true }).click();
     // Either the call is refused (error note by the button) or the Overview explains, next to
     // the state, that the engine is away and what to do: both must be readable.

@@ -108,6 +108,13 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: requireChromium(), args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 }
 
+/** Opens a config by path from the Deployments screen and waits for its detail heading. */
+export async function openConfig(page: Page, dir: string, heading: string | RegExp): Promise<void> {
+  await page.getByLabel('Config path').fill(dir);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await page.getByRole('heading', { name: heading }).waitFor();
+}
+
 /** A truss dir under TRUSS_ROOT, which every serve started here may open. */
 export function tempTruss(name: string, configYaml: string): string {
   const dir = mkdtempSync(join(TRUSS_ROOT, `${name}-`));

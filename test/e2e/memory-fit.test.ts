@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { LLAMA_3_1_8B, checkpointFiles, decoderTensors } from '../fixtures/hub/checkpoints.mjs';
 import { startHub } from '../fixtures/hub/server.mjs';
 import { SEED_LLAMA, seedVllmConfig } from '../helpers/seed-truss.js';
-import { FIXTURE_IMAGE, ROOT, apiCall, closeAndStop, ensureBuilt, launch, openUrl, shot, startServe, tempTruss, watchConsoleErrors, type Serve } from './helpers.js';
+import { FIXTURE_IMAGE, ROOT, apiCall, closeAndStop, ensureBuilt, launch, openUrl, shot, startServe, tempTruss, watchConsoleErrors, openConfig, type Serve } from './helpers.js';
 
 const LLAMA = SEED_LLAMA;
 const TOKEN = 'hf_e2e_fit_token_0123456789';
@@ -55,9 +55,7 @@ describe('GPU memory estimate on the Overview', () => {
     const dir = tempTruss(`fit-${maxLen}`, seedConfig(maxLen));
     dirs.push(dir);
     await page.goto(openUrl(serve));
-    await page.getByLabel('Config path').fill(dir);
-    await page.getByRole('button', { name: 'Open', exact: true }).click();
-    await page.getByRole('heading', { name: new RegExp(`llama-8b-${maxLen}`) }).waitFor();
+    await openConfig(page, dir, new RegExp(`llama-8b-${maxLen}`));
     const card = page.getByTestId('memory-fit');
     await card.getByTestId('fit-verdict').waitFor({ timeout: 30_000 });
     return card;
@@ -106,9 +104,7 @@ describe('GPU memory estimate on the Overview', () => {
     await page.route('**/api/deployments.memory', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify({ ok: true, result: real }) }));
     try {
       await page.goto(openUrl(serve));
-      await page.getByLabel('Config path').fill(dir);
-      await page.getByRole('button', { name: 'Open', exact: true }).click();
-      await page.getByRole('heading', { name: /fit-start/ }).waitFor();
+      await openConfig(page, dir, /fit-start/);
       await page.getByRole('button', { name: 'Start fit-start' }).first().click();
       const warning = page.getByTestId('fit-warning');
       await warning.waitFor();

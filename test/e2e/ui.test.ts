@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURE_IMAGE, ensureBuilt, imageExists, launch, publishScreenshot, shot, openUrl, startServe, tempTruss, watchConsoleErrors, closeAndStop, type Serve } from './helpers.js';
+import { FIXTURE_IMAGE, ensureBuilt, imageExists, launch, publishScreenshot, shot, openUrl, startServe, tempTruss, watchConsoleErrors, closeAndStop, openConfig, type Serve } from './helpers.js';
 
 const CHAT_CONFIG = `# e2e chat model: the fixture server speaks OpenAI chat with streaming
 model_name: e2e-chat
@@ -85,9 +85,7 @@ describe('Berth UI end to end', () => {
     await page.getByRole('heading', { name: 'Deployments' }).waitFor();
     await shot(page, '01-deployments-empty');
 
-    await page.getByLabel('Config path').fill(chatDir);
-    await page.getByRole('button', { name: 'Open', exact: true }).click();
-    await page.getByRole('heading', { name: /e2e-chat/ }).waitFor();
+    await openConfig(page, chatDir, /e2e-chat/);
     expect(await badgeState()).toMatch(/idle|stopped/);
 
     // Record every state the badge shows, so the busy phase before Ready is seen.
@@ -171,9 +169,7 @@ describe('Berth UI end to end', () => {
     const dir = tempTruss('flood', FLOOD_CONFIG);
     dirs.push(dir);
     await page.goto(openUrl(serve, '#/'));
-    await page.getByLabel('Config path').fill(dir);
-    await page.getByRole('button', { name: 'Open', exact: true }).click();
-    await page.getByRole('heading', { name: /e2e-flood/ }).waitFor();
+    await openConfig(page, dir, /e2e-flood/);
     await page.getByRole('tab', { name: 'Logs' }).click();
     // Frame gaps while the flood renders: a frozen page shows up as huge gaps.
     await page.evaluate(() => {
@@ -208,9 +204,7 @@ describe('Berth UI end to end', () => {
     const dir = tempTruss('broken', BROKEN_CONFIG);
     dirs.push(dir);
     await page.goto(openUrl(serve, '#/'));
-    await page.getByLabel('Config path').fill(dir);
-    await page.getByRole('button', { name: 'Open', exact: true }).click();
-    await page.getByRole('heading', { name: /e2e-broken/ }).waitFor();
+    await openConfig(page, dir, /e2e-broken/);
     await page.getByRole('tab', { name: /Config/ }).click();
     const issues = page.getByRole('list', { name: 'Config problems' });
     await issues.waitFor();

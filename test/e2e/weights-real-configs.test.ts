@@ -12,7 +12,7 @@ import { parseDocument } from 'yaml';
 import { startHub } from '../fixtures/hub/server.mjs';
 import { conformanceRepos } from '../fixtures/hub/conformance-repos.mjs';
 import { SecretStore } from '../../electron/engine/secrets/store.js';
-import { FIXTURE_IMAGE, ROOT, apiCall, ensureBuilt, imageExists, launch, openUrl, closeAndStop, shot, startServe, tempTruss, type Serve } from './helpers.js';
+import { FIXTURE_IMAGE, ROOT, apiCall, ensureBuilt, imageExists, launch, openUrl, closeAndStop, shot, startServe, tempTruss, openConfig, type Serve } from './helpers.js';
 
 const EXAMPLES = resolve(ROOT, '../shared/conformance/truss-examples');
 const TOKEN = 'hf_berth_e2e_accepted_token';
@@ -57,9 +57,7 @@ describe('the real weights configs reach Ready from the UI', () => {
       dirs.push(dir);
       const name = String(doc.get('model_name'));
       await page.goto(openUrl(serve));
-      await page.getByLabel('Config path').fill(dir);
-      await page.getByRole('button', { name: 'Open', exact: true }).click();
-      await page.getByRole('heading', { name }).waitFor();
+      await openConfig(page, dir, name);
       // Start is disabled (no GPU here); the CPU run is offered instead.
       await page.locator('.screen-head').getByRole('button', { name: 'Start on CPU instead' }).click();
       await page.locator('h1 [data-testid="status-badge"][data-state="ready"]').waitFor({ timeout: 120_000 });

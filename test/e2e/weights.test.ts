@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHub } from '../fixtures/hub/server.mjs';
-import { FIXTURE_IMAGE, ensureBuilt, imageExists, launch, shot, openUrl, startServe, tempTruss, watchConsoleErrors, closeAndStop, type Serve } from './helpers.js';
+import { FIXTURE_IMAGE, ensureBuilt, imageExists, launch, shot, openUrl, startServe, tempTruss, watchConsoleErrors, closeAndStop, openConfig, type Serve } from './helpers.js';
 
 const REPO = 'org/e2e-model';
 const SHARD = 12 << 20;
@@ -74,9 +74,7 @@ describe('weights: download progress and the Weights screen', () => {
     const dir = tempTruss('weights', WEIGHTS_CONFIG);
     dirs.push(dir);
     await page.goto(openUrl(serve));
-    await page.getByLabel('Config path').fill(dir);
-    await page.getByRole('button', { name: 'Open', exact: true }).click();
-    await page.getByRole('heading', { name: /e2e-weights/ }).waitFor();
+    await openConfig(page, dir, /e2e-weights/);
 
     // The plan's entries are on the Overview before anything runs.
     const entry = page.getByRole('list', { name: 'Weights entries' }).getByTestId('weights-entry');
