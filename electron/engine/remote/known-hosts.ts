@@ -69,12 +69,8 @@ function parse(text: string): Entry[] {
   return out;
 }
 
-/** Verifies `key` for `host:port` against the given known_hosts files (missing files are skipped). */
-export function verifyHostKey(files: string[], host: string, port: number, key: Buffer): HostKeyVerdict {
-  const name = knownHostsName(host, port);
-  const presented = fingerprint(key);
-  const presentedType = keyType(key);
-  const known: string[] = [];
+/** The entries of the known_hosts files (missing ones skipped) whose host patterns match name. */
+function* entriesFor(files: string[], name: string): Generator<ReturnType<typeof parse>[number]> {
   for (const file of files) {
     let text: string;
     try {
@@ -82,18 +78,26 @@ export function verifyHostKey(files: string[], host: string, port: number, key: 
     } catch {
       continue;
     }
-    for (const e of parse(text)) {
-      if (!patternsMatch(e.hosts, name)) continue;
-      if (e.marker === '@revoked') {
-        if (e.key.equals(key)) return { kind: 'revoked', presented };
-        continue;
-      }
-      // Host certificates are not offered by ssh2's client: a CA line never matches a plain key.
-      if (e.marker === '@cert-authority') continue;
-      if (e.key.equals(key)) return { kind: 'match' };
-      // As ssh does: only a different key of the same type means the key changed.
-      if (e.keyType === presentedType) known.push(`${e.keyType} ${fingerprint(e.key)}`);
+    for (const e of parse(text)) if (patternsMatch(e.hosts, name)) yield e;
+  }
+}
+
+/** Verifies `key` for `host:port` against the given known_hosts files (missing files are skipped). */
+export function verifyHostKey(files: string[], host: string, port: number, key: Buffer): HostKeyVerdict {
+  const name = knownHostsName(host, port);
+  const presented = fingerprint(key);
+  const presentedType = keyType(key);
+  const known: string[] = [];
+  for (const e of entriesFor(files, name)) {
+    if (e.marker === '@revoked') {
+      if (e.key.equals(key)) return { kind: 'revoked', presented };
+      continue;
     }
+    // Host certificates are not offered by ssh2's client: a CA line never matches a plain key.
+    if (e.marker === '@cert-authority') continue;
+    if (e.key.equals(key)) return { kind: 'match' };
+    // As ssh does: only a different key of the same type means the key changed.
+    if (e.keyType === presentedType) known.push(`${e.keyType} ${fingerprint(e.key)}`);
   }
   return known.length ? { kind: 'changed', presented, known } : { kind: 'unknown', presented };
 }
@@ -112,15 +116,7 @@ function keyType(key: Buffer): string {
 export function preferredHostKeyAlgorithms(files: string[], host: string, port: number): string[] {
   const name = knownHostsName(host, port);
   const types = new Set<string>();
-  for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const e of parse(text)) if (!e.marker && patternsMatch(e.hosts, name)) types.add(e.keyType);
-  }
+  for (const e of entriesFor(files, name)) if (!e.marker) types.add(e.keyType);
   const all = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
   const isKnown = (a: string) => types.has(a) || (a.startsWith('rsa-sha2-') && types.has('ssh-rsa'));
   return [...all.filter(isKnown), ...all.filter((a) => !isKnown(a))];
