@@ -70,7 +70,7 @@ function parse(text: string): Entry[] {
 }
 
 /** The entries of the known_hosts files (missing ones skipped) whose host patterns match name. */
-function* entriesFor(files: string[], name: string): Generator<ReturnType<typeof parse>[number]> {
+function* entriesFor(files: string[], name: string): Generator<Entry> {
   for (const file of files) {
     let text: string;
     try {
